@@ -1,0 +1,143 @@
+// Publisher worker thread. One STOMP connection (tcp or ws) sending 100-byte
+// SEND frames to one destination, either as fast as an in-flight window allows
+// ("window" mode) or at a fixed rate ("rate" mode).
+//
+// Shared counters (Int32Array over a SharedArrayBuffer), see scenarios.mjs:
+//   [0] messages delivered (summed over all subscribers; written by the subscriber worker)
+//   [1] messages sent (written here)
+import { parentPort } from 'node:worker_threads';
+import { StompConn, sendPrefix } from './stomp.mjs';
+import { BODY_LEN, nowMs, writeBody, padTemplate } from './stats.mjs';
+
+const DELIVERED = 0;
+const SENT = 1;
+const MAX_BATCH = 256;
+
+let cfg;
+let ctr;
+let conn;
+let prefix;
+let frameLen;
+let sent = 0;
+let stopping = false;
+let waitingDrain = false;
+let finished = false;
+let startedAt = 0;
+let drainWaits = 0;
+let windowWaits = 0;
+
+/** Build `n` SEND frames into one Buffer; returns it (frames back to back). */
+function buildBatch(n) {
+  const buf = Buffer.allocUnsafe(n * frameLen);
+  for (let i = 0; i < n; i++) {
+    const off = i * frameLen;
+    prefix.copy(buf, off);
+    const b = off + prefix.length;
+    padTemplate(buf, b);
+    writeBody(buf, b, cfg.pubId, sent + i, nowMs());
+    buf[b + BODY_LEN] = 0;
+  }
+  return buf;
+}
+
+/** Write n frames; returns false if the transport asked us to wait for 'drain'. */
+function sendBatch(n) {
+  const buf = buildBatch(n);
+  let ok;
+  if (cfg.kind === 'tcp') {
+    ok = conn.writeFrame(buf);
+  } else {
+    // one STOMP frame per WebSocket message; cork so they leave in few syscalls
+    conn.cork();
+    for (let i = 0; i < n; i++) ok = conn.writeFrame(buf.subarray(i * frameLen, (i + 1) * frameLen));
+    conn.uncork();
+    ok = conn.writableLength() < 1 << 20;
+  }
+  sent += n;
+  Atomics.store(ctr, SENT, sent);
+  return ok;
+}
+
+function waitDrain() {
+  waitingDrain = true;
+  drainWaits++;
+  conn.onceDrain(() => { waitingDrain = false; setImmediate(pump); });
+}
+
+function pumpWindow() {
+  const fanout = cfg.fanout || 1;
+  const delivered = Math.floor(Atomics.load(ctr, DELIVERED) / fanout);
+  const room = cfg.window - (sent - delivered);
+  if (room <= 0) { windowWaits++; setTimeout(pump, 1); return; }
+  if (!sendBatch(Math.min(room, MAX_BATCH))) { waitDrain(); return; }
+  setImmediate(pump);
+}
+
+function pumpRate() {
+  const due = Math.floor(((nowMs() - startedAt) * cfg.rate) / 1000);
+  let n = due - sent;
+  let ok = true;
+  while (n > 0 && ok) {
+    const k = Math.min(n, MAX_BATCH);
+    ok = sendBatch(k);
+    n -= k;
+  }
+  if (!ok) { waitDrain(); return; }
+  setTimeout(pump, 1);
+}
+
+function pump() {
+  if (finished || waitingDrain) return;
+  if (stopping) { finish(); return; }
+  if (conn.closed) { finish(new Error('publisher connection closed by broker')); return; }
+  if (cfg.mode === 'rate') pumpRate(); else pumpWindow();
+}
+
+async function finish(err) {
+  if (finished) return;
+  finished = true;
+  const elapsedMs = nowMs() - startedAt;
+  let flushError = null;
+  // A receipt on a final frame tells us the broker has processed every SEND.
+  if (!conn.closed) {
+    try {
+      await conn.request('DISCONNECT', {}, 60000);
+    } catch (e) {
+      // Some brokers close right after DISCONNECT without a RECEIPT; the close
+      // still means every earlier frame was read. Only a timeout is an error.
+      if (!conn.closed) flushError = e.message;
+    }
+  }
+  conn.destroy();
+  parentPort.postMessage({
+    type: 'done',
+    sent,
+    elapsedMs,
+    drainWaits,
+    windowWaits,
+    error: err ? err.message : conn.errors.find((e) => !/closed/.test(e.message))?.message || flushError || null,
+  });
+}
+
+parentPort.on('message', async (msg) => {
+  try {
+    if (msg.type === 'start') {
+      cfg = msg.cfg;
+      ctr = new Int32Array(msg.sab);
+      prefix = sendPrefix(cfg.destination, BODY_LEN);
+      frameLen = prefix.length + BODY_LEN + 1;
+      conn = new StompConn(cfg.kind, cfg.kind === 'tcp' ? { port: cfg.port } : cfg.url, cfg.connectHeaders);
+      await conn.connect();
+      parentPort.postMessage({ type: 'ready' });
+    } else if (msg.type === 'go') {
+      startedAt = nowMs();
+      pump();
+    } else if (msg.type === 'stop') {
+      stopping = true;
+      if (!waitingDrain) setImmediate(pump);
+      else setTimeout(() => { if (!finished) { waitingDrain = false; finish(new Error('stuck waiting for drain')); } }, 30000);
+    }
+  } catch (e) {
+    parentPort.postMessage({ type: 'error', error: e.message });
+  }
+});

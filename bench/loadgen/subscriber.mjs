@@ -1,0 +1,150 @@
+// Subscriber worker thread. Opens `count` STOMP connections (tcp or ws), each
+// subscribing to one destination, then checks every MESSAGE for loss,
+// duplicates and order per publisher and records end-to-end latency.
+//
+// Messages from parent:
+//   {type:'start', cfg, sab}  -> connect + subscribe all, reply {type:'ready', ...}
+//   {type:'finish', sent}     -> wait until every subscriber has `sent` messages (or
+//                                it goes quiet), reply {type:'result', ...}
+//   {type:'close'}            -> close every connection, reply {type:'closed'}
+import { parentPort } from 'node:worker_threads';
+import { StompConn } from './stomp.mjs';
+import { Histogram, SeqTracker, nowMs, readBody } from './stats.mjs';
+
+const DELIVERED = 0;
+
+let cfg;
+let ctr;
+const subs = []; // {conn, trackers: Map<pubId, SeqTracker>}
+const hist = new Histogram();
+let foreign = 0; // MESSAGE bodies that are not ours
+let lastDeliveryAt = 0;
+let closedEarly = 0;
+
+function makeSub(i) {
+  const target = cfg.kind === 'tcp' ? { port: cfg.port } : cfg.url;
+  const conn = new StompConn(cfg.kind, target, cfg.connectHeaders);
+  const sub = { conn, trackers: new Map(), received: 0 };
+  const body = { pub: 0, serial: 0, ts: 0 };
+  conn.onFrame = (cmd, raw, buf, s, e) => {
+    const now = nowMs();
+    lastDeliveryAt = now;
+    if (!readBody(buf, s, e, body)) { foreign++; return; }
+    let t = sub.trackers.get(body.pub);
+    if (!t) { t = new SeqTracker(); sub.trackers.set(body.pub, t); }
+    t.add(body.serial);
+    sub.received++;
+    hist.record(now - body.ts);
+    Atomics.add(ctr, DELIVERED, 1);
+  };
+  conn.onClose = () => { if (!sub.closing) closedEarly++; };
+  const dest = cfg.destination ?? `${cfg.destinationPrefix}${i}`;
+  return { sub, dest };
+}
+
+async function openOne(i) {
+  const { sub, dest } = makeSub(i);
+  await sub.conn.connect(60000);
+  await sub.conn.subscribe(dest, `sub-${i}`);
+  subs.push(sub);
+}
+
+/** Open cfg.count subscriptions with bounded concurrency. */
+async function openAll() {
+  let next = 0;
+  let failures = 0;
+  let firstError = null;
+  const t0 = nowMs();
+  const lane = async () => {
+    while (next < cfg.count) {
+      const i = next++;
+      try {
+        await openOne(i);
+      } catch (e) {
+        failures++;
+        if (!firstError) firstError = `#${i}: ${e.message}`;
+        if (failures > 20 && failures > cfg.count / 100) return; // the broker is refusing; stop hammering
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(cfg.concurrency || 1, cfg.count) }, lane));
+  return { connected: subs.length, failures, firstError, openMs: nowMs() - t0 };
+}
+
+function complete(sent) {
+  for (const s of subs) {
+    const t = s.trackers.values().next().value;
+    if (!t) { if (sent > 0) return false; continue; }
+    if (t.unique < sent) return false;
+  }
+  return true;
+}
+
+async function waitFor(sent, quietMs) {
+  const start = nowMs();
+  lastDeliveryAt = Math.max(lastDeliveryAt, start);
+  while (!complete(sent)) {
+    const now = nowMs();
+    if (now - lastDeliveryAt > quietMs) return { drained: false, waitedMs: now - start };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { drained: true, waitedMs: nowMs() - start };
+}
+
+function result(sent, drain) {
+  let received = 0, duplicates = 0, outOfOrder = 0, lost = 0, subsWithOrderErrors = 0, subsWithLoss = 0;
+  const errors = [];
+  for (const s of subs) {
+    received += s.received;
+    let sLost = 0, sOoo = 0;
+    const trackers = [...s.trackers.values()];
+    if (trackers.length === 0) sLost = sent;
+    for (const t of trackers) {
+      duplicates += t.duplicates;
+      sOoo += t.outOfOrder;
+      sLost += t.lost(sent);
+    }
+    lost += sLost;
+    outOfOrder += sOoo;
+    if (sOoo) subsWithOrderErrors++;
+    if (sLost) subsWithLoss++;
+    if (s.conn.errors.length && errors.length < 5) errors.push(s.conn.errors[0].message);
+  }
+  return {
+    type: 'result',
+    subscribers: subs.length,
+    received,
+    lost,
+    duplicates,
+    outOfOrder,
+    subsWithOrderErrors,
+    subsWithLoss,
+    foreign,
+    closedEarly,
+    drained: drain.drained,
+    drainMs: drain.waitedMs,
+    errors,
+    hist: { counts: hist.counts, n: hist.n, max: hist.max, sum: hist.sum },
+  };
+}
+
+parentPort.on('message', async (msg) => {
+  try {
+    if (msg.type === 'start') {
+      cfg = msg.cfg;
+      ctr = new Int32Array(msg.sab);
+      const info = await openAll();
+      parentPort.postMessage({ type: 'ready', ...info });
+    } else if (msg.type === 'finish') {
+      const drain = await waitFor(msg.sent, msg.quietMs ?? 5000);
+      parentPort.postMessage(result(msg.sent, drain));
+    } else if (msg.type === 'close') {
+      for (const s of subs) s.closing = true;
+      if (msg.polite) await Promise.all(subs.map((s) => s.conn.close(2000)));
+      else for (const s of subs) s.conn.destroy();
+      parentPort.postMessage({ type: 'closed' });
+    }
+  } catch (e) {
+    parentPort.postMessage({ type: 'error', error: e.stack || e.message });
+  }
+});

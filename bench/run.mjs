@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// Stompbox benchmark runner: every scenario against every broker, in one run.
+//
+//   node bench/run.mjs [--brokers stompbox,rabbitmq] [--scenarios a,b,...] [--seconds 10]
+//                      [--fanout 1000] [--idle-connections 10000] [--rate 10000]
+//                      [--out bench/results] [--keep-going]
+//
+// Each (broker, scenario) pair gets a freshly started broker, so RSS and CPU
+// figures never carry over. Results: a Markdown table on stdout and in
+// bench/results/<stamp>.md plus the raw rows in bench/results/<stamp>.json.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scenarios, DEFAULTS, SCENARIO_NAMES } from './loadgen/scenarios.mjs';
+import { startRabbit } from './peers/rabbitmq.mjs';
+import { startStompbox } from './peers/stompbox.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PEERS = {
+  stompbox: { label: 'Stompbox', start: startStompbox },
+  rabbitmq: { label: 'RabbitMQ', start: startRabbit },
+};
+
+function parseArgs(argv) {
+  const o = {
+    brokers: ['stompbox', 'rabbitmq'], scenarios: SCENARIO_NAMES, out: path.join(HERE, 'results'),
+    ...DEFAULTS, keepGoing: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--brokers') o.brokers = v().split(',').filter(Boolean);
+    else if (a === '--scenarios') o.scenarios = v().split(',').filter(Boolean);
+    else if (a === '--seconds') o.seconds = Number(v());
+    else if (a === '--warmup') o.warmupSeconds = Number(v());
+    else if (a === '--fanout') o.fanout = Number(v());
+    else if (a === '--fanout-window') o.fanoutWindow = Number(v());
+    else if (a === '--window') o.window = Number(v());
+    else if (a === '--idle-connections') o.idleConnections = Number(v());
+    else if (a === '--idle-settle') o.idleSettleSeconds = Number(v());
+    else if (a === '--rate') o.rate = Number(v());
+    else if (a === '--out') o.out = path.resolve(v());
+    else if (a === '--fail-fast') o.keepGoing = false;
+    else if (a === '-h' || a === '--help') {
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 10).join('\n'));
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  for (const b of o.brokers) if (!PEERS[b]) throw new Error(`unknown broker ${b} (have ${Object.keys(PEERS)})`);
+  for (const s of o.scenarios) if (!scenarios[s]) throw new Error(`unknown scenario ${s} (have ${SCENARIO_NAMES})`);
+  return o;
+}
+
+/** Make sure this process (and the brokers it spawns) may open enough sockets. */
+function raiseFdLimit(want = 65536) {
+  const read = () => {
+    const out = execFileSync('prlimit', ['--pid', String(process.pid), '--nofile', '--raw', '--noheadings', '--output', 'SOFT,HARD'], { encoding: 'utf8', stdio: 'pipe' });
+    const [soft, hard] = out.trim().split(/\s+/).map((x) => (x === 'unlimited' ? Infinity : Number(x)));
+    return { soft, hard };
+  };
+  try {
+    let { soft, hard } = read();
+    if (soft >= want) return soft;
+    try {
+      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${want}:${Math.max(want, hard)}`], { stdio: 'pipe' });
+    } catch {
+      // no CAP_SYS_RESOURCE (containers): go as far as the hard limit allows
+      if (hard > soft) execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${hard}:${hard}`], { stdio: 'pipe' });
+    }
+    ({ soft } = read());
+    return soft;
+  } catch (e) {
+    console.warn(`warning: could not read/raise the fd limit with prlimit (${e.message.split('\n')[0]}); run under \`ulimit -n 65536\``);
+    return null;
+  }
+}
+
+function environment() {
+  const cpus = os.cpus();
+  let rabbit = null;
+  try { rabbit = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'rabbitmq-server'], { encoding: 'utf8' }); } catch { /* not installed */ }
+  return { date: new Date().toISOString(), node: process.version, cpu: cpus[0]?.model, cores: cpus.length, memGiB: Math.round(os.totalmem() / 2 ** 30), rabbitmq: rabbit };
+}
+
+const fmt = (v) => (v === null || v === undefined ? '–' : typeof v === 'number' ? (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v)) : String(v));
+
+function markdown(rows, o, env) {
+  const bs = o.brokers;
+  const labels = bs.map((b) => PEERS[b].label);
+  const ratio = bs.length === 2;
+  const head = ['scenario', 'metric', ...labels];
+  if (ratio) head.push(`ratio ${labels[0]}/${labels[1]}`);
+  head.push('lost', 'out-of-order', 'duplicates');
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const s of o.scenarios) {
+    const byBroker = bs.map((b) => rows.find((r) => r.broker === b && r.scenario === s));
+    const metricNames = [];
+    for (const r of byBroker) for (const m of r?.metrics || []) if (!metricNames.includes(m.name)) metricNames.push(m.name);
+    if (!metricNames.length) metricNames.push('error');
+    metricNames.forEach((name, idx) => {
+      const ms = byBroker.map((r) => r?.metrics?.find((m) => m.name === name));
+      const unit = ms.find(Boolean)?.unit;
+      const better = ms.find(Boolean)?.better;
+      const cells = byBroker.map((r, j) => (r?.error ? `ERROR: ${r.error.split('\n')[0].slice(0, 80)}` : fmt(ms[j]?.value)));
+      const line = [idx === 0 ? s : '', `${name}${unit ? ` (${unit}${better === 'higher' ? ', ↑' : better === 'lower' ? ', ↓' : ''})` : ''}`, ...cells];
+      if (ratio) {
+        const [x, y] = ms.map((m) => m?.value);
+        line.push(typeof x === 'number' && typeof y === 'number' && y !== 0 ? `${(x / y).toFixed(2)}×` : '–');
+      }
+      for (const k of ['lost', 'out_of_order', 'duplicates']) {
+        line.push(idx === 0 ? byBroker.map((r) => fmt(r?.[k])).join(' / ') : '');
+      }
+      lines.push(`| ${line.join(' | ')} |`);
+    });
+  }
+  const cfg = `${o.seconds}s per run (+${o.warmupSeconds}s warm-up), window ${o.window}, fanout ${o.fanout} (window ${o.fanoutWindow}), idle ${o.idleConnections} conns, latency at ${o.rate} msg/s`;
+  return [
+    `## Stompbox benchmark, ${env.date}`, '',
+    `${env.cores}× ${env.cpu}, ${env.memGiB} GiB, Node ${env.node}, RabbitMQ ${env.rabbitmq || '?'}; ${cfg}.`,
+    `Correctness columns show ${labels.join(' / ')}. Ratio: >1 means ${labels[0]} has the larger number (see ↑/↓ for which is better).`, '',
+    ...lines, '',
+  ].join('\n');
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const fd = raiseFdLimit();
+  if (fd !== null && fd < o.idleConnections + 2000 && o.scenarios.includes('idle-ws')) {
+    console.warn(`warning: fd limit ${fd} is below what idle-ws needs; run under \`ulimit -n 65536\``);
+  }
+  const env = environment();
+  const rows = [];
+  for (const b of o.brokers) {
+    for (const s of o.scenarios) {
+      const label = `${PEERS[b].label} ${s}`;
+      process.stderr.write(`[bench] ${label}: starting broker\n`);
+      let broker = null;
+      const row = { broker: b, scenario: s };
+      try {
+        broker = await PEERS[b].start();
+        process.stderr.write(`[bench] ${label}: running (broker pid ${broker.pid}, stomp ${broker.stompPort}, ${broker.wsUrl})\n`);
+        Object.assign(row, await scenarios[s](broker, o), { broker: b });
+      } catch (e) {
+        row.error = e.message;
+        process.stderr.write(`[bench] ${label}: ERROR ${e.stack || e.message}\n`);
+        if (!o.keepGoing) { if (broker) await broker.stop(); throw e; }
+      } finally {
+        if (broker) await broker.stop();
+      }
+      const summary = (row.metrics || []).map((m) => `${m.name}=${fmt(m.value)} ${m.unit}`).join(', ');
+      process.stderr.write(`[bench] ${label}: ${row.error ? 'failed' : summary}${row.error ? '' : ` lost=${row.lost} ooo=${row.out_of_order} dup=${row.duplicates}`}\n`);
+      rows.push(row);
+    }
+  }
+  const md = markdown(rows, o, env);
+  console.log(md);
+  fs.mkdirSync(o.out, { recursive: true });
+  const stamp = env.date.replace(/[:.]/g, '-');
+  fs.writeFileSync(path.join(o.out, `${stamp}.md`), md);
+  fs.writeFileSync(path.join(o.out, `${stamp}.json`), JSON.stringify({ env, options: o, rows }, null, 2));
+  fs.writeFileSync(path.join(o.out, 'latest.md'), md);
+  fs.writeFileSync(path.join(o.out, 'latest.json'), JSON.stringify({ env, options: o, rows }, null, 2));
+  process.stderr.write(`[bench] wrote ${path.join(o.out, `${stamp}.{md,json}`)}\n`);
+  const failed = rows.filter((r) => r.error).length;
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => { console.error(e.stack || e.message); process.exit(2); });

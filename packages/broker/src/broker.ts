@@ -1,0 +1,123 @@
+/**
+ * Starting and stopping a broker: the store, the routing core and the listeners.
+ * `startBroker` is also the embedding API's entry point.
+ */
+import { readFileSync } from 'node:fs';
+import type http from 'node:http';
+import type net from 'node:net';
+import { Authenticator } from './auth/authenticator.js';
+import type { BrokerConfig } from './config.js';
+import type { BrokerContext, Session } from './context.js';
+import { Router } from './core/router.js';
+import { createHttpServer } from './listeners/http.js';
+import { createTcpServer } from './listeners/tcp.js';
+import type { Logger } from './log.js';
+import { MemoryStore } from './store/memory.js';
+import type { MessageStore } from './store/types.js';
+
+export interface ListenAddress {
+  protocol: 'stomp' | 'http';
+  host: string;
+  port: number;
+  url: string;
+}
+
+export interface RunningBroker {
+  addresses: ListenAddress[];
+  /** The shared context (router, sessions) for embedding programs and tests. */
+  context: BrokerContext;
+  close(reason?: string): Promise<void>;
+}
+
+export interface StartOptions {
+  store?: MessageStore;
+}
+
+export const VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export async function startBroker(config: BrokerConfig, logger: Logger, options: StartOptions = {}): Promise<RunningBroker> {
+  const store = options.store ?? new MemoryStore();
+  await store.open();
+  const router = new Router({
+    store,
+    maxDeliveries: config.maxDeliveries,
+    deadLetterQueue: config.deadLetterQueue,
+    onStoreError: (err) => logger.error({ err }, 'store commit failed'),
+  });
+  const recovered = await router.recover();
+  if (recovered > 0) logger.info({ messages: recovered, store: store.kind }, 'recovered queued messages');
+  const ctx: BrokerContext = {
+    config,
+    logger,
+    router,
+    auth: new Authenticator(config.users),
+    sessions: new Set<Session>(),
+    serverName: `Stompbox/${VERSION}`,
+    shuttingDown: false,
+  };
+  const servers: (net.Server | http.Server)[] = [];
+  const addresses: ListenAddress[] = [];
+  const host = config.host;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  try {
+    if (config.stompPort >= 0) {
+      const s = createTcpServer(ctx);
+      const port = await listen(s, host, config.stompPort);
+      servers.push(s);
+      addresses.push({ protocol: 'stomp', host, port, url: `tcp://${urlHost}:${port}` });
+    }
+    if (config.httpPort >= 0) {
+      const s = createHttpServer(ctx);
+      const port = await listen(s, host, config.httpPort);
+      servers.push(s);
+      addresses.push({ protocol: 'http', host, port, url: `http://${urlHost}:${port}/` });
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    await store.close();
+    throw err;
+  }
+  logger.info({ addresses: addresses.map((a) => a.url), store: store.kind, anonymous: ctx.auth.anonymous }, 'broker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    addresses,
+    context: ctx,
+    close(reason = 'broker shutting down') {
+      closing ??= (async () => {
+        ctx.shuttingDown = true;
+        const stopped = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+        for (const s of servers) (s as http.Server).closeIdleConnections?.();
+        // Tell every client (ERROR frame, then close), let the outboxes flush.
+        for (const session of [...ctx.sessions]) session.shutdown(reason);
+        await new Promise((r) => setImmediate(r));
+        await router.flush();
+        await Promise.race([Promise.all(stopped), delay(Math.min(2000, config.shutdownTimeoutMs))]);
+        await store.close();
+        logger.info('broker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

@@ -1,0 +1,24 @@
+/**
+ * What every protocol session shares: configuration, logger, the routing core, the
+ * authenticator and the live sessions (for shutdown and the management API).
+ */
+import type { Authenticator } from './auth/authenticator.js';
+import type { BrokerConfig } from './config.js';
+import type { Router } from './core/router.js';
+import type { Logger } from './log.js';
+
+export interface Session {
+  readonly id: string;
+  /** Ends the session, telling the client why where the protocol allows it. */
+  shutdown(reason: string): void;
+}
+
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly logger: Logger;
+  readonly router: Router;
+  readonly auth: Authenticator;
+  readonly sessions: Set<Session>;
+  readonly serverName: string;
+  shuttingDown: boolean;
+}

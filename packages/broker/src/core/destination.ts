@@ -1,0 +1,34 @@
+/**
+ * Destination kinds, named as RabbitMQ's STOMP plugin names them:
+ *   /queue/<name>       a queue: competing consumers, messages kept until consumed
+ *   /topic/<key>        a topic: fan-out; subscriptions may use `*` (one word) and `#`
+ *                       (zero or more words), words separated by `.`
+ *   /temp-queue/<name>  in `reply-to` only: a private reply queue of the connection
+ *   /reply-queue/<id>   where replies to a temp queue are sent (rewritten reply-to)
+ * Anything else (e.g. `/response/1/2`) is a topic matched exactly, as in Spring's
+ * simple broker, which is what mini-program code written for Spring expects.
+ */
+export type DestinationKind = 'queue' | 'topic' | 'exact' | 'temp-queue' | 'reply-queue';
+
+export interface ParsedDestination {
+  kind: DestinationKind;
+  /** The part after the prefix (queue name, topic routing key), or the whole destination. */
+  name: string;
+}
+
+export function parseDestination(dest: string): ParsedDestination | string {
+  if (dest.length === 0) return 'empty destination';
+  if (dest.length > 1024) return 'destination longer than 1024 characters';
+  if (dest.startsWith('/queue/')) return named('queue', dest, 7);
+  if (dest.startsWith('/topic/')) return named('topic', dest, 7);
+  if (dest.startsWith('/temp-queue/')) return named('temp-queue', dest, 12);
+  if (dest.startsWith('/reply-queue/')) return named('reply-queue', dest, 13);
+  return { kind: 'exact', name: dest };
+}
+
+function named(kind: DestinationKind, dest: string, at: number): ParsedDestination | string {
+  const name = dest.slice(at);
+  if (name.length === 0) return `destination '${dest}' has no name`;
+  return { kind, name };
+}
+

@@ -1,0 +1,60 @@
+/**
+ * A message inside the broker: protocol-free, shared by reference between every
+ * queue and subscription it reaches (its body is stored once). Per-delivery state
+ * (delivery count, ack ids) lives elsewhere, so fan-out allocates nothing per
+ * subscriber beyond the bytes written.
+ */
+export interface Message {
+  /** Broker-unique id, also the STOMP `message-id`. */
+  readonly id: string;
+  /** Position in the broker's global sequence (monotonic). */
+  readonly seq: number;
+  readonly destination: string;
+  /** User headers, flat `[name, value, ...]`, without the ones the broker owns. */
+  readonly headers: string[];
+  readonly body: Uint8Array;
+  readonly persistent: boolean;
+  /** Epoch ms after which the message is dropped; 0 = never. */
+  readonly expires: number;
+  /** Wall-clock time it was accepted (epoch ms). */
+  readonly timestamp: number;
+  /** Encodings cached by protocol writers (e.g. the STOMP header block per escaping). */
+  enc: unknown;
+}
+
+/**
+ * Headers the broker sets on MESSAGE itself; a client's own values for them are not
+ * forwarded (STOMP 1.2 §MESSAGE: the server adds destination, message-id, subscription).
+ */
+const BROKER_OWNED = new Set([
+  'destination', 'message-id', 'subscription', 'content-length', 'receipt', 'transaction',
+  'ack', 'redelivered', 'persistent',
+]);
+
+export function isBrokerOwnedHeader(name: string): boolean {
+  return BROKER_OWNED.has(name);
+}
+
+let nextSeq = 1;
+const idPrefix = `${Date.now().toString(36)}-`;
+
+export function newMessage(
+  destination: string,
+  headers: string[],
+  body: Uint8Array,
+  persistent: boolean,
+  expires: number,
+): Message {
+  const seq = nextSeq++;
+  return { id: idPrefix + seq, seq, destination, headers, body, persistent, expires, timestamp: Date.now(), enc: undefined };
+}
+
+/** Lookup used by selectors: message headers first, then a few broker-known fields. */
+export function messageHeader(msg: Message, name: string): string | undefined {
+  const h = msg.headers;
+  for (let i = 0; i < h.length; i += 2) if (h[i] === name) return h[i + 1];
+  if (name === 'destination') return msg.destination;
+  if (name === 'message-id') return msg.id;
+  if (name === 'persistent') return msg.persistent ? 'true' : 'false';
+  return undefined;
+}

@@ -1,0 +1,132 @@
+/**
+ * Subscriptions by topic key. Exact keys are a Map lookup; patterns with `*` (one
+ * word) and `#` (zero or more words), words split by `.` as in RabbitMQ's topic
+ * exchange, live in a trie that is walked only when any exist.
+ * Subscriber lists are copy-on-write arrays so that a publish iterates them without
+ * allocating, and a subscribe during a fan-out does not disturb it.
+ */
+import type { Subscription } from './subscription.js';
+
+interface Node {
+  words: Map<string, Node>;
+  star: Node | undefined;
+  hash: Node | undefined;
+  subs: Subscription[];
+}
+
+function node(): Node {
+  return { words: new Map(), star: undefined, hash: undefined, subs: [] };
+}
+
+const NONE: Subscription[] = [];
+
+export class TopicIndex {
+  private readonly exact = new Map<string, Subscription[]>();
+  private readonly root = node();
+  private patterns = 0;
+  /** Only destinations under this prefix may be patterns (`/topic/`); the rest match exactly. */
+  private readonly prefix: string;
+
+  constructor(patternPrefix: string) {
+    this.prefix = patternPrefix;
+  }
+
+  /** Is `dest` a pattern (`*` or `#` as a word of a key under the prefix)? */
+  isPattern(dest: string): boolean {
+    if (!dest.startsWith(this.prefix)) return false;
+    return dest.slice(this.prefix.length).split('.').some((w) => w === '*' || w === '#');
+  }
+
+  get size(): number {
+    let n = this.patterns;
+    for (const subs of this.exact.values()) n += subs.length;
+    return n;
+  }
+
+  add(dest: string, sub: Subscription): void {
+    if (!this.isPattern(dest)) {
+      this.exact.set(dest, [...(this.exact.get(dest) ?? NONE), sub]);
+      return;
+    }
+    let n = this.root;
+    for (const w of dest.slice(this.prefix.length).split('.')) {
+      if (w === '*') n = n.star ??= node();
+      else if (w === '#') n = n.hash ??= node();
+      else {
+        let c = n.words.get(w);
+        if (c === undefined) n.words.set(w, (c = node()));
+        n = c;
+      }
+    }
+    n.subs = [...n.subs, sub];
+    this.patterns++;
+  }
+
+  remove(dest: string, sub: Subscription): void {
+    if (!this.isPattern(dest)) {
+      const subs = this.exact.get(dest);
+      if (subs === undefined) return;
+      const next = subs.filter((s) => s !== sub);
+      if (next.length === 0) this.exact.delete(dest);
+      else this.exact.set(dest, next);
+      return;
+    }
+    const path: Node[] = [this.root];
+    const words = dest.slice(this.prefix.length).split('.');
+    let n: Node | undefined = this.root;
+    for (const w of words) {
+      n = w === '*' ? n.star : w === '#' ? n.hash : n.words.get(w);
+      if (n === undefined) return;
+      path.push(n);
+    }
+    const before = n.subs.length;
+    n.subs = n.subs.filter((s) => s !== sub);
+    if (n.subs.length === before) return;
+    this.patterns--;
+    // Prune empty nodes so that a churn of patterns does not leak.
+    for (let i = words.length; i > 0; i--) {
+      const c = path[i];
+      if (c.subs.length > 0 || c.words.size > 0 || c.star || c.hash) break;
+      const p = path[i - 1];
+      const w = words[i - 1];
+      if (w === '*') p.star = undefined;
+      else if (w === '#') p.hash = undefined;
+      else p.words.delete(w);
+    }
+  }
+
+  /**
+   * Subscriptions matching `key`. Returns the exact list itself when no pattern
+   * exists (no allocation); `seq` de-duplicates a subscription reached twice.
+   */
+  match(dest: string, seq: number): Subscription[] {
+    const exact = this.exact.get(dest) ?? NONE;
+    if (this.patterns === 0 || !dest.startsWith(this.prefix)) return exact;
+    const out: Subscription[] = [];
+    for (const s of exact) {
+      s.lastSeq = seq;
+      out.push(s);
+    }
+    walk(this.root, dest.slice(this.prefix.length).split('.'), 0, out, seq);
+    return out;
+  }
+}
+
+function walk(n: Node, words: string[], i: number, out: Subscription[], seq: number): void {
+  if (n.hash !== undefined) {
+    // `#` matches zero or more words.
+    for (let j = i; j <= words.length; j++) walk(n.hash, words, j, out, seq);
+  }
+  if (i === words.length) {
+    for (const s of n.subs) {
+      if (s.lastSeq !== seq) {
+        s.lastSeq = seq;
+        out.push(s);
+      }
+    }
+    return;
+  }
+  const c = n.words.get(words[i]);
+  if (c !== undefined) walk(c, words, i + 1, out, seq);
+  if (n.star !== undefined) walk(n.star, words, i + 1, out, seq);
+}

@@ -1,0 +1,70 @@
+/**
+ * ACK and NACK (STOMP 1.2 §ACK, §NACK). A delivery is named by the `id` header (the
+ * MESSAGE's `ack` header, 1.2) or by `message-id` with `subscription` (1.1) or alone
+ * (1.0). In `client` mode an ACK or NACK covers every earlier delivery of the
+ * subscription too (cumulative); in `client-individual` only the one named.
+ * An ACK for a delivery already settled (e.g. covered by a cumulative ACK) is
+ * ignored: nothing is lost by it.
+ * NACK requeues by default (`redelivered: true` on the next delivery); `requeue:
+ * false`, or a message delivered `maxDeliveries` times, goes to the dead-letter queue.
+ */
+import { getHeader, type Frame } from '@stompbox/stomp-codec';
+import type { Subscription } from '../core/subscription.js';
+import { ErrorCodes, StompboxError } from '../errors.js';
+import type { StompConnection } from './connection.js';
+import { holdInTransaction } from './transaction.js';
+
+export function handleAck(conn: StompConnection, frame: Frame): void {
+  const tx = getHeader(frame.headers, 'transaction');
+  if (tx !== undefined) holdInTransaction(conn, tx, frame);
+  else settle(conn, frame, 'ack');
+  conn.receipt(frame);
+}
+
+export function handleNack(conn: StompConnection, frame: Frame): void {
+  if (conn.version === '1.0') throw new StompboxError(ErrorCodes.UNKNOWN_COMMAND, 'NACK is not part of STOMP 1.0');
+  const tx = getHeader(frame.headers, 'transaction');
+  if (tx !== undefined) holdInTransaction(conn, tx, frame);
+  else settle(conn, frame, 'nack');
+  conn.receipt(frame);
+}
+
+/** Applies an ACK or NACK frame now (also used at COMMIT). */
+export function settle(conn: StompConnection, frame: Frame, kind: 'ack' | 'nack'): void {
+  const h = frame.headers;
+  const found = locate(conn, h);
+  if (found === undefined) {
+    conn.ctx.logger.debug({ session: conn.id, headers: h }, `${kind} of an unknown or settled delivery`);
+    return;
+  }
+  const { sub, tag } = found;
+  const entries = sub.take(tag, sub.ackMode === 'client');
+  if (entries === undefined) return;
+  const router = conn.ctx.router;
+  if (kind === 'ack') router.ack(sub, entries);
+  else router.nack(sub, entries, getHeader(h, 'requeue') !== 'false');
+}
+
+function locate(conn: StompConnection, h: string[]): { sub: Subscription; tag: number } | undefined {
+  const id = getHeader(h, 'id');
+  if (id !== undefined && /^\d{1,15}$/.test(id)) {
+    const tag = Number(id);
+    for (const sub of conn.subs.values()) if (sub.unacked.has(tag)) return { sub, tag };
+  }
+  const messageId = getHeader(h, 'message-id') ?? id;
+  if (messageId === undefined) {
+    throw new StompboxError(ErrorCodes.MISSING_HEADER, conn.version === '1.2' ? "missing 'id' header" : "missing 'message-id' header");
+  }
+  const subId = getHeader(h, 'subscription');
+  if (subId !== undefined) {
+    const sub = conn.subs.get(subId);
+    if (sub === undefined) return undefined;
+    const tag = sub.tagOf(messageId);
+    return tag === 0 ? undefined : { sub, tag };
+  }
+  for (const sub of conn.subs.values()) {
+    const tag = sub.tagOf(messageId);
+    if (tag !== 0) return { sub, tag };
+  }
+  return undefined;
+}

@@ -1,0 +1,249 @@
+/**
+ * One STOMP session on one transport: decodes frames, dispatches them to the
+ * per-command handlers, writes MESSAGE frames for its subscriptions, and owns the
+ * session's lifecycle (connect timeout, heart-beats, ERROR-then-close, cleanup).
+ *
+ * STOMP 1.2 §ERROR: after an ERROR frame the server closes the connection; the
+ * ERROR is flushed first so the client can read why.
+ */
+import { encodeFrame, getHeader, StompCodecError, StompDecoder, type Frame, type StompVersion } from '@stompbox/stomp-codec';
+import type { BrokerContext, Session } from '../context.js';
+import type { Message } from '../core/message.js';
+import type { DeliveryTarget, Subscription } from '../core/subscription.js';
+import { ErrorCodes, StompboxError } from '../errors.js';
+import { Outbox, type OutboxOwner } from '../listeners/outbox.js';
+import { CloseCode, type Transport } from '../listeners/transport.js';
+import { handlers } from './handlers.js';
+import { Heartbeat, type HeartbeatPeer } from './heartbeat.js';
+import { writeMessage } from './message-writer.js';
+
+let nextSession = 1;
+const sessionPrefix = `session-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
+const EOL = new Uint8Array([10]);
+
+/** Close codes for errors that are the client's to fix (no point reconnecting at once). */
+const CLOSE_FOR: Record<string, number> = {
+  [ErrorCodes.AUTH_FAILED]: CloseCode.POLICY,
+  [ErrorCodes.FRAME_TOO_LARGE]: CloseCode.TOO_BIG,
+  [ErrorCodes.SLOW_CONSUMER]: CloseCode.POLICY,
+  [ErrorCodes.HEARTBEAT_TIMEOUT]: CloseCode.GOING_AWAY,
+  [ErrorCodes.SHUTTING_DOWN]: CloseCode.GOING_AWAY,
+};
+
+export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPeer, Session {
+  readonly id = sessionPrefix + nextSession++;
+  readonly ctx: BrokerContext;
+  readonly transport: Transport;
+  readonly out: Outbox;
+  readonly decoder: StompDecoder;
+  version: StompVersion = '1.0';
+  connected = false;
+  closing = false;
+  user: string | undefined;
+  readonly subs = new Map<string, Subscription>();
+  /** Open transactions: frames held until COMMIT (STOMP 1.2 §BEGIN). */
+  readonly txs = new Map<string, Frame[]>();
+  /** Private reply queues created by `reply-to: /temp-queue/<name>`. */
+  readonly tempQueues = new Map<string, Subscription>();
+  heartbeat: Heartbeat | undefined;
+  private readSince = false;
+  private connectTimer: NodeJS.Timeout | undefined;
+  /** Messages not written because the output was full (slowConsumerPolicy = drop). */
+  dropped = 0;
+
+  constructor(ctx: BrokerContext, transport: Transport) {
+    this.ctx = ctx;
+    this.transport = transport;
+    const c = ctx.config;
+    this.out = new Outbox(transport.socket, transport.kind === 'ws', c.maxOutputBytes, this);
+    this.decoder = new StompDecoder({
+      maxFrameSize: c.maxFrameSize,
+      maxHeaders: c.maxHeaders,
+      maxHeaderLength: c.maxHeaderLength,
+      onFrame: (f) => this.handle(f),
+    });
+    this.connectTimer = setTimeout(() => {
+      if (!this.connected) this.fail(new StompboxError(ErrorCodes.NOT_CONNECTED, `no CONNECT frame within ${c.connectTimeoutMs} ms`));
+    }, c.connectTimeoutMs);
+    this.connectTimer.unref();
+    ctx.sessions.add(this);
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.closing) return;
+    this.readSince = true;
+    try {
+      this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private handle(frame: Frame): void {
+    if (this.closing) return;
+    const handler = handlers[frame.command];
+    try {
+      if (handler === undefined) {
+        throw new StompboxError(ErrorCodes.UNKNOWN_COMMAND, `unknown command '${frame.command.slice(0, 40)}'`);
+      }
+      if (!this.connected && frame.command !== 'CONNECT' && frame.command !== 'STOMP') {
+        throw new StompboxError(ErrorCodes.NOT_CONNECTED, `${frame.command} before CONNECT`);
+      }
+      handler(this, frame);
+    } catch (err) {
+      this.fail(err, frame);
+    }
+  }
+
+  /** Called by the CONNECT handler once the session is accepted. */
+  accepted(version: StompVersion, user: string | undefined): void {
+    this.version = version;
+    this.decoder.version = version;
+    this.connected = true;
+    this.user = user;
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+  }
+
+  // --- DeliveryTarget -------------------------------------------------------
+
+  get congested(): boolean {
+    return this.out.congested;
+  }
+
+  deliver(sub: Subscription, msg: Message, redelivered: boolean, tag: number, fanout: number): void {
+    if (this.closing) return;
+    const out = this.out;
+    if (tag === 0 && out.pending > out.limit) {
+      // Only auto-ack deliveries can overflow: queues stop at the high-water mark and
+      // client-ack subscriptions at their prefetch. Policy from config (STYLE: bounded everything).
+      if (this.ctx.config.slowConsumerPolicy === 'drop') {
+        this.dropped++;
+        return;
+      }
+      this.fail(new StompboxError(ErrorCodes.SLOW_CONSUMER, `slow consumer: more than ${out.limit} bytes waiting to be sent`));
+      return;
+    }
+    const ackId = tag !== 0 && this.version === '1.2' ? String(tag) : null;
+    writeMessage(out, this.version, sub.ext as Buffer, msg, redelivered, ackId, fanout);
+  }
+
+  onDrain(): void {
+    for (const sub of this.subs.values()) this.ctx.router.refill(sub);
+  }
+
+  // --- HeartbeatPeer --------------------------------------------------------
+
+  wroteSinceLook(): boolean {
+    const w = this.out.wrote;
+    this.out.wrote = false;
+    return w;
+  }
+
+  readSinceLook(): boolean {
+    const r = this.readSince;
+    this.readSince = false;
+    return r;
+  }
+
+  sendBeat(): void {
+    this.out.frame(EOL);
+  }
+
+  dead(silentMs: number): void {
+    this.fail(new StompboxError(ErrorCodes.HEARTBEAT_TIMEOUT, `no heart-beat or frame from the client for ${silentMs} ms`));
+  }
+
+  // --- frames out -----------------------------------------------------------
+
+  sendFrame(command: string, headers: string[], body?: Uint8Array | string): void {
+    if (this.transport.socket.destroyed) return;
+    this.out.frame(encodeFrame(command, headers, body, { version: this.connected ? this.version : undefined }));
+  }
+
+  /** Sends RECEIPT if the frame asked for one (STOMP 1.2 §RECEIPT). */
+  receipt(frame: Frame): void {
+    const id = getHeader(frame.headers, 'receipt');
+    if (id !== undefined) this.sendFrame('RECEIPT', ['receipt-id', id]);
+  }
+
+  /** RECEIPT once `done` settles: after a persistent message is stored, for instance. */
+  receiptAfter(frame: Frame, done: Promise<void> | undefined): void {
+    if (done === undefined) return this.receipt(frame);
+    const id = getHeader(frame.headers, 'receipt');
+    done.then(
+      () => {
+        if (id !== undefined && !this.closing) this.sendFrame('RECEIPT', ['receipt-id', id]);
+      },
+      () => this.fail(new StompboxError(ErrorCodes.STORE_FAILED, 'the message could not be stored'), frame),
+    );
+  }
+
+  /** ERROR frame with a useful message (and receipt-id if the frame asked for a receipt), then close. */
+  fail(err: unknown, frame?: Frame): void {
+    if (this.closing) return;
+    const e =
+      err instanceof StompboxError
+        ? err
+        : err instanceof StompCodecError
+          ? new StompboxError(err.code, err.message)
+          : new StompboxError(ErrorCodes.INTERNAL, 'internal error');
+    if (!(err instanceof StompboxError) && !(err instanceof StompCodecError)) {
+      this.ctx.logger.error({ err, session: this.id }, 'unexpected error handling a frame');
+    } else {
+      this.ctx.logger.debug({ code: e.code, session: this.id, message: e.message }, 'session error');
+    }
+    const headers = ['message', e.message, 'code', e.code, 'content-type', 'text/plain'];
+    const receipt = frame !== undefined ? getHeader(frame.headers, 'receipt') : undefined;
+    if (receipt !== undefined) headers.push('receipt-id', receipt);
+    let details = e.message;
+    if (frame !== undefined) details += `\n\nThe frame:\n-----\n${frame.command}\n${describeHeaders(frame.headers)}-----`;
+    this.sendFrame('ERROR', headers, details);
+    this.close(CLOSE_FOR[e.code] ?? CloseCode.PROTOCOL_ERROR, e.message);
+  }
+
+  /** Graceful close: flush, then end the transport. */
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.cleanup();
+    this.out.flush();
+    this.out.closed = true;
+    this.transport.close(code, reason);
+  }
+
+  /** Session: server shutdown. */
+  shutdown(reason: string): void {
+    if (this.closing) return;
+    if (this.connected) this.fail(new StompboxError(ErrorCodes.SHUTTING_DOWN, reason));
+    else this.close(CloseCode.GOING_AWAY, reason);
+  }
+
+  /** The transport closed (by either side). */
+  onTransportClose(): void {
+    this.closing = true;
+    this.out.closed = true;
+    this.cleanup();
+  }
+
+  /** Ends subscriptions (unacked queue messages go back), drops transactions and timers. */
+  private cleanup(): void {
+    if (!this.ctx.sessions.delete(this)) return;
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.heartbeat?.stop();
+    this.txs.clear();
+    const router = this.ctx.router;
+    for (const sub of this.subs.values()) router.unsubscribe(sub);
+    for (const sub of this.tempQueues.values()) router.unsubscribe(sub);
+    this.subs.clear();
+    this.tempQueues.clear();
+  }
+}
+
+function describeHeaders(h: string[]): string {
+  let s = '';
+  for (let i = 0; i < h.length && i < 40; i += 2) {
+    s += `${h[i]}:${h[i] === 'passcode' ? '***' : h[i + 1].slice(0, 200)}\n`;
+  }
+  return s;
+}

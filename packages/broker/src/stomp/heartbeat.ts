@@ -1,0 +1,68 @@
+/**
+ * STOMP 1.1 §"Heart-beating". CONNECT carries `heart-beat:cx,cy` (the client can
+ * send every cx ms, wants to receive every cy ms); CONNECTED answers with the
+ * server's sx,sy. Each direction's interval is the larger of what one side can do
+ * and the other wants, or none if either says 0.
+ *
+ * Timers look at flags instead of being re-armed per frame: the send timer runs
+ * every interval/2 and beats if nothing was written since its last look (so the
+ * gap never exceeds the interval); the receive timer runs every tolerance x
+ * interval and declares the client dead if nothing at all arrived since its last look.
+ */
+export interface Negotiated {
+  /** Server -> client interval in ms (0 = none). */
+  send: number;
+  /** Client -> server interval in ms (0 = none). */
+  receive: number;
+}
+
+export function parseHeartBeat(value: string | undefined): [number, number] | undefined {
+  if (value === undefined) return [0, 0];
+  const m = /^\s*(\d{1,9})\s*,\s*(\d{1,9})\s*$/.exec(value);
+  if (m === null) return undefined;
+  return [Number(m[1]), Number(m[2])];
+}
+
+export function negotiate(client: [number, number], serverSend: number, serverReceive: number): Negotiated {
+  const [cx, cy] = client;
+  return {
+    send: cy === 0 || serverSend === 0 ? 0 : Math.max(serverSend, cy),
+    receive: cx === 0 || serverReceive === 0 ? 0 : Math.max(serverReceive, cx),
+  };
+}
+
+export interface HeartbeatPeer {
+  /** Something was written since the last look (reset by the timer). */
+  wroteSinceLook(): boolean;
+  /** Something was read since the last look (reset by the timer). */
+  readSinceLook(): boolean;
+  sendBeat(): void;
+  dead(silentMs: number): void;
+}
+
+export class Heartbeat {
+  private sendTimer: NodeJS.Timeout | undefined;
+  private receiveTimer: NodeJS.Timeout | undefined;
+
+  constructor(peer: HeartbeatPeer, n: Negotiated, tolerance: number) {
+    if (n.send > 0) {
+      this.sendTimer = setInterval(() => {
+        if (!peer.wroteSinceLook()) peer.sendBeat();
+      }, Math.max(1, Math.floor(n.send / 2)));
+      this.sendTimer.unref();
+    }
+    if (n.receive > 0) {
+      const every = Math.ceil(n.receive * tolerance);
+      this.receiveTimer = setInterval(() => {
+        if (!peer.readSinceLook()) peer.dead(every);
+      }, every);
+      this.receiveTimer.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.sendTimer !== undefined) clearInterval(this.sendTimer);
+    if (this.receiveTimer !== undefined) clearInterval(this.receiveTimer);
+    this.sendTimer = this.receiveTimer = undefined;
+  }
+}

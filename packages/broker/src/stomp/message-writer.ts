@@ -1,0 +1,120 @@
+/**
+ * MESSAGE frames, the hot path. A MESSAGE is written as
+ *
+ *   [WebSocket header] "MESSAGE\nsubscription:<id>\n"      per subscription, interned
+ *   "message-id:..\ndestination:..\n<user headers>content-length:N\n"   once per message and version
+ *   ["ack:<tag>\n"] ["redelivered:true\n"]                 per delivery, only when needed
+ *   "\n" <body> NUL
+ *
+ * so a delivery is a handful of copies into the connection's output buffer and no
+ * string building. When one publish fans out to many auto-ack subscribers whose
+ * subscription line is the same (every stompjs client's first subscription is
+ * `sub-0`), the whole frame, WebSocket header included, is built once and the same
+ * bytes are copied to each. `content-length` is always sent (STOMP 1.2 §MESSAGE
+ * "SHOULD"), so a client that loses the trailing NUL (iOS mini-programs) still reads it.
+ */
+import { isUtf8 } from 'node:buffer';
+import { escapeHeaderValue, type StompVersion } from '@stompbox/stomp-codec';
+import type { Message } from '../core/message.js';
+import type { Outbox } from '../listeners/outbox.js';
+import { wsHeaderLength, writeWsHeader } from '../listeners/ws-frame.js';
+
+interface VersionEncoding {
+  block: Buffer;
+  /** Body is not UTF-8: send as a binary WebSocket frame. */
+  binary: boolean;
+  /** Fan-out cache: the subscription line and transport it was built for, and the frame. */
+  frameKey: Buffer | null;
+  frameWs: boolean;
+  frame: Buffer | null;
+}
+
+interface MessageEncodings {
+  v10?: VersionEncoding;
+  v11?: VersionEncoding;
+  v12?: VersionEncoding;
+}
+
+const interned = new Map<string, Buffer>();
+
+/** The `MESSAGE\nsubscription:<id>\n` line, shared by every subscription with this id and escaping. */
+export function subscriptionPrefix(id: string, version: StompVersion): Buffer {
+  const key = version + id;
+  let b = interned.get(key);
+  if (b === undefined) {
+    b = Buffer.from(`MESSAGE\nsubscription:${escapeHeaderValue(id, version)}\n`, 'utf8');
+    // Bound the intern table: ids are client-chosen, so unbounded growth is a leak.
+    if (interned.size < 100_000) interned.set(key, b);
+  }
+  return b;
+}
+
+function encodingFor(msg: Message, version: StompVersion): VersionEncoding {
+  let all = msg.enc as MessageEncodings | undefined;
+  if (all === undefined) msg.enc = all = {};
+  const slot = version === '1.2' ? 'v12' : version === '1.1' ? 'v11' : 'v10';
+  let e = all[slot];
+  if (e === undefined) {
+    let s = `message-id:${msg.id}\ndestination:${escapeHeaderValue(msg.destination, version)}\n`;
+    const h = msg.headers;
+    for (let i = 0; i < h.length; i += 2) {
+      s += `${escapeHeaderValue(h[i], version)}:${escapeHeaderValue(h[i + 1], version)}\n`;
+    }
+    if (msg.persistent) s += 'persistent:true\n';
+    s += `content-length:${msg.body.length}\n`;
+    const binary = msg.body.length > 0 && !isUtf8(msg.body);
+    e = all[slot] = { block: Buffer.from(s, 'utf8'), binary, frameKey: null, frameWs: false, frame: null };
+  }
+  return e;
+}
+
+const REDELIVERED = Buffer.from('redelivered:true\n', 'latin1');
+
+export function writeMessage(
+  out: Outbox,
+  version: StompVersion,
+  prefix: Buffer,
+  msg: Message,
+  redelivered: boolean,
+  ackId: string | null,
+  fanout: number,
+): void {
+  const e = encodingFor(msg, version);
+  const body = msg.body;
+  if (ackId === null && !redelivered && fanout > 1) {
+    const ws = out.isWebSocket;
+    if (e.frame === null || e.frameKey !== prefix || e.frameWs !== ws) {
+      e.frame = buildFrame(ws, e, prefix, body);
+      e.frameKey = prefix;
+      e.frameWs = ws;
+    }
+    out.raw(e.frame);
+    return;
+  }
+  const ackLine = ackId === null ? '' : `ack:${ackId}\n`;
+  const len = prefix.length + e.block.length + ackLine.length + (redelivered ? REDELIVERED.length : 0) + body.length + 2;
+  out.begin(len, e.binary);
+  out.put(prefix);
+  out.put(e.block);
+  if (ackId !== null) out.putAscii(ackLine);
+  if (redelivered) out.put(REDELIVERED);
+  out.putByte(10);
+  out.put(body);
+  out.putByte(0);
+  out.end();
+}
+
+function buildFrame(ws: boolean, e: VersionEncoding, prefix: Buffer, body: Uint8Array): Buffer {
+  const len = prefix.length + e.block.length + body.length + 2;
+  const f = Buffer.allocUnsafe((ws ? wsHeaderLength(len) : 0) + len);
+  let o = ws ? writeWsHeader(f, 0, len, e.binary) : 0;
+  f.set(prefix, o);
+  o += prefix.length;
+  f.set(e.block, o);
+  o += e.block.length;
+  f[o++] = 10;
+  f.set(body, o);
+  o += body.length;
+  f[o] = 0;
+  return f;
+}

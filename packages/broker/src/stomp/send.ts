@@ -1,0 +1,102 @@
+/**
+ * SEND (STOMP 1.2 §SEND): routes a message. Inside a transaction the frame is held
+ * until COMMIT. `reply-to: /temp-queue/<name>` creates the sender's private reply
+ * queue and rewrites the header to `/reply-queue/<id>`, as RabbitMQ does, so that a
+ * responder can SEND there and the reply reaches only this session.
+ */
+import { getHeader, type Frame } from '@stompbox/stomp-codec';
+import { parseDestination } from '../core/destination.js';
+import { isBrokerOwnedHeader, newMessage } from '../core/message.js';
+import { Subscription } from '../core/subscription.js';
+import { ErrorCodes, StompboxError } from '../errors.js';
+import type { StompConnection } from './connection.js';
+import { subscriptionPrefix } from './message-writer.js';
+import { holdInTransaction } from './transaction.js';
+
+export function handleSend(conn: StompConnection, frame: Frame): void {
+  const tx = getHeader(frame.headers, 'transaction');
+  if (tx !== undefined) {
+    holdInTransaction(conn, tx, frame);
+    conn.receipt(frame);
+    return;
+  }
+  conn.receiptAfter(frame, publishFrame(conn, frame));
+}
+
+/** Turns a SEND frame into a message and routes it; resolves when stored, if it was. */
+export function publishFrame(conn: StompConnection, frame: Frame): Promise<void> | undefined {
+  const h = frame.headers;
+  const dest = requireDestination(h);
+  const parsed = parseDestination(dest);
+  if (typeof parsed === 'string') throw new StompboxError(ErrorCodes.BAD_DESTINATION, parsed);
+  if (parsed.kind === 'temp-queue') {
+    throw new StompboxError(ErrorCodes.BAD_DESTINATION, `cannot SEND to '${dest}': temp queues are named in reply-to; replies go to the rewritten /reply-queue/ destination`);
+  }
+  const headers: string[] = [];
+  let persistent = false;
+  let expires = 0;
+  for (let i = 0; i < h.length; i += 2) {
+    const name = h[i];
+    const value = h[i + 1];
+    if (isBrokerOwnedHeader(name)) {
+      if (name === 'persistent') persistent = value === 'true';
+      continue;
+    }
+    if (indexOfName(headers, name) !== -1) continue; // repeated header: the first wins
+    if (name === 'reply-to' && value.startsWith('/temp-queue/')) {
+      headers.push(name, tempQueueFor(conn, value));
+      continue;
+    }
+    if (name === 'expiration') expires = relativeExpiry(value);
+    else if (name === 'expires') expires = absoluteExpiry(value);
+    headers.push(name, value);
+  }
+  // The decoder hands out views into the socket's chunk; a message outlives it.
+  const body = frame.body.length === 0 ? EMPTY : Buffer.from(frame.body);
+  return conn.ctx.router.publish(newMessage(dest, headers, body, persistent, expires));
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export function requireDestination(h: string[]): string {
+  const dest = getHeader(h, 'destination');
+  if (dest === undefined) throw new StompboxError(ErrorCodes.MISSING_HEADER, "missing 'destination' header");
+  return dest;
+}
+
+function indexOfName(h: string[], name: string): number {
+  for (let i = 0; i < h.length; i += 2) if (h[i] === name) return i;
+  return -1;
+}
+
+/** RabbitMQ's `expiration`: milliseconds from now. */
+function relativeExpiry(v: string): number {
+  if (!/^\d{1,12}$/.test(v)) throw new StompboxError(ErrorCodes.BAD_HEADER_VALUE, `invalid expiration '${v}': milliseconds expected`);
+  return Date.now() + Number(v);
+}
+
+/** ActiveMQ's `expires`: epoch milliseconds; 0 = never. */
+function absoluteExpiry(v: string): number {
+  if (!/^\d{1,15}$/.test(v)) throw new StompboxError(ErrorCodes.BAD_HEADER_VALUE, `invalid expires '${v}': epoch milliseconds expected`);
+  return Number(v);
+}
+
+function tempQueueFor(conn: StompConnection, replyTo: string): string {
+  const name = replyTo.slice('/temp-queue/'.length);
+  if (name.length === 0) throw new StompboxError(ErrorCodes.BAD_DESTINATION, `invalid reply-to '${replyTo}'`);
+  let sub = conn.tempQueues.get(name);
+  if (sub === undefined) {
+    if (conn.tempQueues.size >= 1000) throw new StompboxError(ErrorCodes.BAD_DESTINATION, 'too many temp queues on one connection');
+    sub = new Subscription(conn, {
+      id: replyTo,
+      destination: `/reply-queue/${conn.id}-${encodeURIComponent(name)}`,
+      ackMode: 'auto',
+      prefetch: 0,
+      maxPending: 0,
+    });
+    sub.ext = subscriptionPrefix(replyTo, conn.version);
+    conn.tempQueues.set(name, sub);
+    conn.ctx.router.subscribe(sub);
+  }
+  return sub.destination;
+}
