@@ -127,6 +127,15 @@ function markdown(rows, o, env) {
   ].join('\n');
 }
 
+let current = null; // the broker running now, stopped on SIGINT/SIGTERM
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, async () => {
+    process.stderr.write(`[bench] ${sig}: stopping broker\n`);
+    if (current) await current.stop().catch(() => {});
+    process.exit(130);
+  });
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const fd = raiseFdLimit();
@@ -142,7 +151,7 @@ async function main() {
       let broker = null;
       const row = { broker: b, scenario: s };
       try {
-        broker = await PEERS[b].start();
+        broker = current = await PEERS[b].start();
         process.stderr.write(`[bench] ${label}: running (broker pid ${broker.pid}, stomp ${broker.stompPort}, ${broker.wsUrl})\n`);
         Object.assign(row, await scenarios[s](broker, o), { broker: b });
       } catch (e) {
@@ -151,6 +160,7 @@ async function main() {
         if (!o.keepGoing) { if (broker) await broker.stop(); throw e; }
       } finally {
         if (broker) await broker.stop();
+        current = null;
       }
       const summary = (row.metrics || []).map((m) => `${m.name}=${fmt(m.value)} ${m.unit}`).join(', ');
       process.stderr.write(`[bench] ${label}: ${row.error ? 'failed' : summary}${row.error ? '' : ` lost=${row.lost} ooo=${row.out_of_order} dup=${row.duplicates}`}\n`);

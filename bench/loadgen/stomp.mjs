@@ -35,6 +35,12 @@ export function sendPrefix(destination, bodyLength) {
   );
 }
 
+const UNESC = { '\\\\': '\\', '\\c': ':', '\\n': '\n', '\\r': '\r' };
+function unescapeHeader(v) {
+  return v.indexOf('\\') < 0 ? v : v.replace(/\\[\\cnr]/g, (m) => UNESC[m]);
+}
+
+/** Header map of a frame's header block (the command line is skipped). */
 export function parseHeaders(raw) {
   const headers = {};
   const lines = raw.split('\n');
@@ -44,8 +50,8 @@ export function parseHeaders(raw) {
     if (!line) continue;
     const c = line.indexOf(':');
     if (c < 0) continue;
-    const k = line.slice(0, c);
-    if (!(k in headers)) headers[k] = line.slice(c + 1); // first occurrence wins (1.2)
+    const k = unescapeHeader(line.slice(0, c));
+    if (!(k in headers)) headers[k] = unescapeHeader(line.slice(c + 1)); // first occurrence wins (1.2)
   }
   return headers;
 }

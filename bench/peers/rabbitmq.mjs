@@ -94,6 +94,10 @@ export async function startRabbit({ startTimeoutMs = 90000, log = false } = {}) 
     `web_stomp.tcp.port = ${wsPort}`,
     'web_stomp.tcp.backlog = 4096',
     'web_stomp.max_connections = infinity',
+    // Cowboy closes a WebSocket after 60 s without client->server data; the
+    // benchmark clients send no heart-beats, so lift it (real clients would
+    // heart-beat and never hit it).
+    'web_stomp.ws_opts.idle_timeout = 3600000',
     '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), conf);

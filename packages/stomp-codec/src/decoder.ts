@@ -22,6 +22,7 @@
 import { escapes, type Frame, type StompVersion } from './frame.js';
 import { StompCodecError } from './errors.js';
 import { utf8Decode } from './utf8.js';
+import { LineCache, MAX_CACHED_LINE } from './line-cache.js';
 
 export interface DecoderLimits {
   /** Whole frame in bytes: command, headers and body. */
@@ -46,6 +47,9 @@ export interface DecoderOptions extends Partial<DecoderLimits> {
   onHeartbeat?: () => void;
 }
 
+/** One cache for every decoder: idle connections pay nothing, and busy ones share lines. */
+const sharedCache = new LineCache();
+
 const LF = 10;
 const CR = 13;
 const COLON = 58;
@@ -60,13 +64,23 @@ function alloc(n: number): Uint8Array {
   return NodeBuffer !== undefined ? NodeBuffer.allocUnsafe(n) : new Uint8Array(n);
 }
 
+/**
+ * A copy of `bytes[start, end)` that the caller may not overwrite. Not `bytes.slice()`:
+ * on a Node Buffer (what sockets deliver) that returns a view of the caller's memory.
+ */
+function copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = alloc(end - start);
+  out.set(bytes.subarray(start, end), 0);
+  return out;
+}
+
 function decodeRange(bytes: Uint8Array, start: number, end: number): string {
   if (NodeBuffer !== undefined && NodeBuffer.isBuffer(bytes)) return (bytes as unknown as BufferLike).toString('utf8', start, end);
   return utf8Decode(bytes, start, end);
 }
 
 export class StompDecoder {
-  version: StompVersion | undefined;
+  private _version: StompVersion | undefined;
   readonly limits: DecoderLimits;
   private readonly onFrame: (frame: Frame) => void;
   private readonly onHeartbeat: (() => void) | undefined;
@@ -89,9 +103,18 @@ export class StompDecoder {
       maxHeaders: options.maxHeaders ?? DEFAULT_LIMITS.maxHeaders,
       maxHeaderLength: options.maxHeaderLength ?? DEFAULT_LIMITS.maxHeaderLength,
     };
-    this.version = options.version;
+    this._version = options.version;
     this.onFrame = options.onFrame;
     this.onHeartbeat = options.onHeartbeat;
+  }
+
+  /** The negotiated version: decides unescaping (and 1.0 trimming) from the next frame on. */
+  get version(): StompVersion | undefined {
+    return this._version;
+  }
+
+  set version(v: StompVersion | undefined) {
+    this._version = v;
   }
 
   /** True between frames: nothing of a frame has been received yet. */
@@ -158,7 +181,7 @@ export class StompDecoder {
           // A lone CR between frames: half of a CR-LF heart-beat; keep it.
         } else if (rest > maxLine + 1) this.lineTooLong();
         this.countFrameBytes(rest);
-        this.partial = data.slice(off, len);
+        this.partial = copy(data, off, len);
         return len;
       }
       this.countFrameBytes(lf + 1 - off);
@@ -183,7 +206,14 @@ export class StompDecoder {
         return false;
       }
       if (end - start > this.limits.maxHeaderLength) this.lineTooLong();
-      this.command = decodeRange(bytes, start, end);
+      let hash = 7;
+      for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + bytes[i]) | 0;
+      if (end - start <= MAX_CACHED_LINE && sharedCache.get(bytes, start, end, hash)) {
+        this.command = sharedCache.name;
+      } else {
+        this.command = decodeRange(bytes, start, end);
+        if (end - start <= MAX_CACHED_LINE) sharedCache.set(bytes, start, end, hash, this.command, '');
+      }
       return false;
     }
     if (end === start) {
@@ -196,11 +226,21 @@ export class StompDecoder {
     }
     let colon = -1;
     let escaped = false;
+    let hash = 0;
     for (let i = start; i < end; i++) {
       const b = bytes[i];
+      hash = (Math.imul(hash, 31) + b) | 0;
       if (b === COLON) {
         if (colon === -1) colon = i;
       } else if (b === BACKSLASH) escaped = true;
+    }
+    // Cached strings must not depend on the decoder's state: lines with escapes decode
+    // differently per command (CONNECT is never unescaped) and 1.0 trims values.
+    const cacheable = !escaped && this._version !== '1.0' && end - start <= MAX_CACHED_LINE;
+    const cache = sharedCache;
+    if (cacheable && cache.get(bytes, start, end, hash)) {
+      this.addHeader(cache.name, cache.value);
+      return false;
     }
     if (colon <= start) {
       throw new StompCodecError(
@@ -210,20 +250,24 @@ export class StompDecoder {
     }
     let name = decodeRange(bytes, start, colon);
     let value = decodeRange(bytes, colon + 1, end);
-    if (escaped && escapes(this.version, this.command)) {
+    if (escaped && escapes(this._version, this.command)) {
       name = unescape(name);
       value = unescape(value);
-    } else if (this.version === '1.0') {
+    } else if (this._version === '1.0') {
       // STOMP 1.0 predates "values are never trimmed"; 1.0 clients write `name: value`.
       value = value.trim();
     }
-    const headers = this.headers;
+    if (cacheable) cache.set(bytes, start, end, hash, name, value);
+    this.addHeader(name, value);
+    return false;
+  }
+
+  private addHeader(name: string, value: string): void {
     // Repeated headers: the first wins, so only the first content-length counts.
-    if (name === 'content-length' && this.contentLength === -1) {
+    if (this.contentLength === -1 && name === 'content-length') {
       this.contentLength = parseContentLength(value, this.limits.maxFrameSize);
     }
-    headers.push(name, value);
-    return false;
+    this.headers.push(name, value);
   }
 
   private startBody(): void {
@@ -271,7 +315,7 @@ export class StompDecoder {
       this.emit(data.subarray(off, nul));
       return nul + 1;
     }
-    if (end > off) this.bodyChunks.push(data.slice(off, end));
+    if (end > off) this.bodyChunks.push(copy(data, off, end));
     if (nul === -1) return data.length;
     const chunks = this.bodyChunks;
     let total = 0;
@@ -317,10 +361,17 @@ export class StompDecoder {
 }
 
 function parseContentLength(value: string, max: number): number {
-  if (!/^[0-9]{1,10}$/.test(value)) {
+  let n = 0;
+  const len = value.length;
+  for (let i = 0; i < len; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || len > 10) n = -1;
+    if (n < 0) break;
+    n = n * 10 + d;
+  }
+  if (len === 0 || n < 0) {
     throw new StompCodecError('STOMPBOX_ERR_MALFORMED_FRAME', `invalid content-length '${value.slice(0, 40)}'`);
   }
-  const n = Number(value);
   if (n > max) throw new StompCodecError('STOMPBOX_ERR_FRAME_TOO_LARGE', `content-length ${n} is larger than ${max} bytes`);
   return n;
 }

@@ -6,8 +6,9 @@
  * Invalid sequences decode to U+FFFD, as WHATWG's decoder does.
  */
 
+// ignoreBOM: a leading U+FEFF is data here (a header value, a body), not a byte order mark.
 const decoder: { decode(b: Uint8Array): string } | undefined =
-  typeof TextDecoder === 'function' ? new TextDecoder('utf-8') : undefined;
+  typeof TextDecoder === 'function' ? new TextDecoder('utf-8', { ignoreBOM: true }) : undefined;
 
 export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
   const n = end - start;
@@ -28,11 +29,18 @@ export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): st
     if (b >= 0xc2 && b <= 0xdf) { need = 1; cp = b & 0x1f; min = 0x80; }
     else if (b >= 0xe0 && b <= 0xef) { need = 2; cp = b & 0x0f; min = 0x800; }
     else if (b >= 0xf0 && b <= 0xf4) { need = 3; cp = b & 0x07; min = 0x10000; }
+    // WHATWG: the first continuation byte is narrowed for E0 (no overlong), ED (no
+    // surrogates), F0 (no overlong) and F4 (<= U+10FFFF); a byte outside the range ends
+    // the invalid sequence without being consumed, so E0 80 80 gives three U+FFFD.
+    let lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    let hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
     let j = 1;
     for (; j <= need; j++) {
       const c = i + j < end ? bytes[i + j] : -1;
-      if ((c & 0xc0) !== 0x80 || c === -1) break;
+      if (c < lo || c > hi) break;
       cp = (cp << 6) | (c & 0x3f);
+      lo = 0x80;
+      hi = 0xbf;
     }
     if (need === 0 || j <= need || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
       out += '\ufffd';

@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { encodeFrame, escapes, type StompVersion } from '../src/index.js';
 import { bytes, concat, decode, decodeChunks, outcome, splitAt, type DecodedFrame } from './helpers.js';
 
-const RUNS = Number(process.env.FC_NUM_RUNS ?? 300);
-const params = (numRuns = RUNS): fc.Parameters<unknown> => ({ numRuns });
+const SOAK = process.env.FC_NUM_RUNS;
+const params = (numRuns = 300): fc.Parameters<unknown> => ({ numRuns: SOAK !== undefined ? Number(SOAK) : numRuns });
 
 // --- arbitraries -----------------------------------------------------------------
 

@@ -3,13 +3,16 @@
  * (a requeued message goes back to the head). Used for queue contents, where an
  * array's shift() would be O(n).
  */
+const EMPTY: never[] = [];
+
 export class Deque<T> {
   private items: (T | undefined)[];
   private head = 0;
   private size = 0;
 
+  /** `capacity` 0 allocates nothing until the first push (most subscriptions never park anything). */
   constructor(capacity = 16) {
-    this.items = new Array(capacity);
+    this.items = capacity === 0 ? EMPTY : new Array(capacity);
   }
 
   get length(): number {
@@ -58,7 +61,7 @@ export class Deque<T> {
   }
 
   clear(): void {
-    this.items = new Array(16);
+    this.items = EMPTY;
     this.head = 0;
     this.size = 0;
   }

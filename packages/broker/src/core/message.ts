@@ -12,7 +12,8 @@ export interface Message {
   readonly destination: string;
   /** User headers, flat `[name, value, ...]`, without the ones the broker owns. */
   readonly headers: string[];
-  readonly body: Uint8Array;
+  /** May be a view into a network chunk until the message is kept (see `keep`). */
+  body: Uint8Array;
   readonly persistent: boolean;
   /** Epoch ms after which the message is dropped; 0 = never. */
   readonly expires: number;
@@ -49,6 +50,11 @@ export function newMessage(
   return { id: idPrefix + seq, seq, destination, headers, body, persistent, expires, timestamp: Date.now(), enc: undefined };
 }
 
+/** Moves the sequence past `seq` (a message recovered from an earlier run), so new messages order after it. */
+export function advanceSeq(seq: number): void {
+  if (seq >= nextSeq) nextSeq = seq + 1;
+}
+
 /** Lookup used by selectors: message headers first, then a few broker-known fields. */
 export function messageHeader(msg: Message, name: string): string | undefined {
   const h = msg.headers;
@@ -57,4 +63,15 @@ export function messageHeader(msg: Message, name: string): string | undefined {
   if (name === 'message-id') return msg.id;
   if (name === 'persistent') return msg.persistent ? 'true' : 'false';
   return undefined;
+}
+
+/**
+ * Called before a message is held beyond the current turn (queued, parked, stored):
+ * a body that is a small view into a large network chunk is copied, so that holding
+ * many small messages does not pin many 64 KB chunks.
+ */
+export function keep(msg: Message): Message {
+  const b = msg.body;
+  if (b.byteLength > 0 && b.buffer.byteLength > b.byteLength + 1024) msg.body = Buffer.from(b);
+  return msg;
 }

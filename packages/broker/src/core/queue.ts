@@ -16,6 +16,7 @@ export interface QueueHooks {
 }
 
 export class Queue {
+  /** The queue's destination (`/queue/a`, `/reply-queue/x`), also the key of its store references. */
   readonly name: string;
   readonly destination: string;
   readonly messages = new Deque<Entry>();
@@ -26,9 +27,9 @@ export class Queue {
   /** True when any consumer has a selector (then the head may be skipped). */
   private selective = false;
 
-  constructor(name: string, hooks: QueueHooks) {
-    this.name = name;
-    this.destination = `/queue/${name}`;
+  constructor(destination: string, hooks: QueueHooks) {
+    this.name = destination;
+    this.destination = destination;
     this.hooks = hooks;
   }
 

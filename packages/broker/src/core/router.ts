@@ -4,7 +4,7 @@
  * settles acks and nacks (requeue, dead-lettering) and records persistent messages
  * in the store, one batch per event-loop turn (group commit).
  */
-import { messageHeader, newMessage, type Message } from './message.js';
+import { advanceSeq, keep, messageHeader, newMessage, type Message } from './message.js';
 import { Queue, type QueueHooks } from './queue.js';
 import { TopicIndex } from './topic-index.js';
 import type { Entry, Subscription } from './subscription.js';
@@ -50,6 +50,7 @@ export class Router implements QueueHooks {
     for (const rq of await this.opts.store.load()) {
       const q = this.queue(rq.queue);
       for (const { msg, deliveries } of rq.entries) {
+        advanceSeq(msg.seq);
         q.messages.push({ msg: { ...msg, persistent: true, enc: undefined }, deliveries });
         n++;
       }
@@ -82,7 +83,7 @@ export class Router implements QueueHooks {
         b.enqueue.push({ queue: q.destination, id: msg.id, seq: msg.seq });
         done = this.batchDone as Promise<void>;
       }
-      q.enqueue(msg);
+      q.enqueue(keep(msg));
       return done;
     }
     const subs = this.topics.match(dest, msg.seq);
@@ -96,7 +97,8 @@ export class Router implements QueueHooks {
         sub.target.deliver(sub, msg, false, 0, n);
         continue;
       }
-      const entry: Entry = { msg, deliveries: 0 };
+      // Held until acked (or parked until credit): keep the body.
+      const entry: Entry = { msg: keep(msg), deliveries: 0 };
       if (sub.hasCredit() && sub.pending.length === 0) {
         this.stats.delivered++;
         sub.send(entry, n);

@@ -38,6 +38,7 @@ export interface SubscriptionOptions {
 }
 
 let nextTag = 1;
+const NO_UNACKED: Map<number, Entry> = new Map();
 
 export class Subscription {
   readonly id: string;
@@ -47,9 +48,9 @@ export class Subscription {
   readonly prefetch: number;
   readonly target: DeliveryTarget;
   /** Delivered, not yet acked: tag -> entry, in delivery order (Map keeps insertion order). */
-  readonly unacked = new Map<number, Entry>();
+  readonly unacked: Map<number, Entry>;
   /** Topic subscriptions with client acks park messages here while they have no credit. */
-  readonly pending = new Deque<Entry>(4);
+  readonly pending = new Deque<Entry>(0);
   readonly maxPending: number;
   /** The queue this subscription consumes from (set by the router). */
   queue: { dispatch(): void; requeue(entries: Entry[]): void; name: string } | undefined;
@@ -66,6 +67,8 @@ export class Subscription {
     this.id = o.id;
     this.destination = o.destination;
     this.ackMode = o.ackMode;
+    // Auto-ack subscriptions never hold unacked deliveries: share one empty map (idle memory).
+    this.unacked = o.ackMode === 'auto' ? NO_UNACKED : new Map();
     this.selector = o.selector;
     this.prefetch = o.prefetch;
     this.maxPending = o.maxPending;

@@ -37,7 +37,7 @@ function attachStompWebSocket(ctx: BrokerContext, ws: WebSocket, req: IncomingMe
     socket,
     remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
     close(code, reason) {
-      ws.close(code, reason.slice(0, 120));
+      ws.close(code, closeReason(reason));
     },
     destroy() {
       ws.terminate();
@@ -50,6 +50,18 @@ function attachStompWebSocket(ctx: BrokerContext, ws: WebSocket, req: IncomingMe
     // ws reports protocol violations (bad masking, payload over maxPayload) here and closes.
     ctx.logger.debug({ err, session: conn.id }, 'websocket error');
   });
+}
+
+/**
+ * RFC 6455 §5.5: a close frame's reason fits in 123 bytes of UTF-8 (`ws` throws
+ * otherwise, which would leave the session unclosed). Cut at a character boundary.
+ */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let r = reason.slice(0, 123);
+  while (Buffer.byteLength(r) > 123) r = r.slice(0, -1);
+  const last = r.charCodeAt(r.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? r.slice(0, -1) : r; // no lone high surrogate
 }
 
 export function handleUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): boolean {

@@ -22,7 +22,8 @@ export function handleConnect(conn: StompConnection, frame: Frame): void {
   const version = negotiateVersion(getHeader(h, 'accept-version'));
   if (version === undefined) {
     // STOMP 1.2: "the server MUST respond with an ERROR frame ... and include a version header"
-    conn.sendFrame('ERROR', ['version', SUPPORTED.slice().reverse().join(','), 'content-type', 'text/plain', 'message', 'Supported protocol versions are 1.0, 1.1, 1.2'], 'Supported protocol versions are 1.0, 1.1, 1.2');
+    const message = 'Supported protocol versions are 1.0, 1.1, 1.2';
+    conn.sendFrame('ERROR', ['version', '1.0,1.1,1.2', 'content-type', 'text/plain', 'message', message, 'code', ErrorCodes.UNSUPPORTED_VERSION], message);
     conn.close(1002, 'unsupported version');
     return;
   }

@@ -41,10 +41,10 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
   closing = false;
   user: string | undefined;
   readonly subs = new Map<string, Subscription>();
-  /** Open transactions: frames held until COMMIT (STOMP 1.2 §BEGIN). */
-  readonly txs = new Map<string, Frame[]>();
+  /** Open transactions: frames held until COMMIT (STOMP 1.2 §BEGIN). Created on first use: idle connections stay small. */
+  private _txs: Map<string, Frame[]> | undefined;
   /** Private reply queues created by `reply-to: /temp-queue/<name>`. */
-  readonly tempQueues = new Map<string, Subscription>();
+  private _tempQueues: Map<string, Subscription> | undefined;
   heartbeat: Heartbeat | undefined;
   private readSince = false;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -67,6 +67,14 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
     }, c.connectTimeoutMs);
     this.connectTimer.unref();
     ctx.sessions.add(this);
+  }
+
+  get txs(): Map<string, Frame[]> {
+    return (this._txs ??= new Map());
+  }
+
+  get tempQueues(): Map<string, Subscription> {
+    return (this._tempQueues ??= new Map());
   }
 
   onData(chunk: Uint8Array): void {
@@ -231,12 +239,12 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
     if (!this.ctx.sessions.delete(this)) return;
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     this.heartbeat?.stop();
-    this.txs.clear();
+    this._txs = undefined;
     const router = this.ctx.router;
     for (const sub of this.subs.values()) router.unsubscribe(sub);
-    for (const sub of this.tempQueues.values()) router.unsubscribe(sub);
+    if (this._tempQueues !== undefined) for (const sub of this._tempQueues.values()) router.unsubscribe(sub);
     this.subs.clear();
-    this.tempQueues.clear();
+    this._tempQueues = undefined;
   }
 }
 

@@ -21,8 +21,8 @@ import { wsHeaderLength, writeWsHeader } from '../listeners/ws-frame.js';
 
 interface VersionEncoding {
   block: Buffer;
-  /** Body is not UTF-8: send as a binary WebSocket frame. */
-  binary: boolean;
+  /** Body is not UTF-8 (send as a binary WebSocket frame): 1 yes, 0 no, -1 not checked yet. */
+  binary: number;
   /** Fan-out cache: the subscription line and transport it was built for, and the frame. */
   frameKey: Buffer | null;
   frameWs: boolean;
@@ -55,17 +55,27 @@ function encodingFor(msg: Message, version: StompVersion): VersionEncoding {
   const slot = version === '1.2' ? 'v12' : version === '1.1' ? 'v11' : 'v10';
   let e = all[slot];
   if (e === undefined) {
-    let s = `message-id:${msg.id}\ndestination:${escapeHeaderValue(msg.destination, version)}\n`;
+    let s = `message-id:${msg.id}\ndestination:${escapeFor(msg.destination, version)}\n`;
     const h = msg.headers;
     for (let i = 0; i < h.length; i += 2) {
-      s += `${escapeHeaderValue(h[i], version)}:${escapeHeaderValue(h[i + 1], version)}\n`;
+      s += `${escapeFor(h[i], version)}:${escapeFor(h[i + 1], version)}\n`;
     }
     if (msg.persistent) s += 'persistent:true\n';
     s += `content-length:${msg.body.length}\n`;
-    const binary = msg.body.length > 0 && !isUtf8(msg.body);
-    e = all[slot] = { block: Buffer.from(s, 'utf8'), binary, frameKey: null, frameWs: false, frame: null };
+    e = all[slot] = { block: Buffer.from(s, 'utf8'), binary: -1, frameKey: null, frameWs: false, frame: null };
   }
   return e;
+}
+
+/**
+ * STOMP 1.0 has no escaping, but a 1.1/1.2 publisher may put a line break in a name
+ * or value: written raw, it would end the header line and let the publisher inject
+ * headers or cut the frame for 1.0 subscribers. Such a string is written with the
+ * 1.2 escapes instead (readable, and never a line break).
+ */
+function escapeFor(s: string, version: StompVersion): string {
+  if (version === '1.0' && (s.includes('\n') || s.includes('\r'))) return escapeHeaderValue(s, '1.2');
+  return escapeHeaderValue(s, version);
 }
 
 const REDELIVERED = Buffer.from('redelivered:true\n', 'latin1');
@@ -93,7 +103,7 @@ export function writeMessage(
   }
   const ackLine = ackId === null ? '' : `ack:${ackId}\n`;
   const len = prefix.length + e.block.length + ackLine.length + (redelivered ? REDELIVERED.length : 0) + body.length + 2;
-  out.begin(len, e.binary);
+  out.begin(len, out.isWebSocket && isBinary(e, body));
   out.put(prefix);
   out.put(e.block);
   if (ackId !== null) out.putAscii(ackLine);
@@ -104,10 +114,16 @@ export function writeMessage(
   out.end();
 }
 
+/** WebSocket text frames must be UTF-8 (RFC 6455 §5.6); checked once per message, and only for WebSocket. */
+function isBinary(e: VersionEncoding, body: Uint8Array): boolean {
+  if (e.binary === -1) e.binary = body.length > 0 && !isUtf8(body) ? 1 : 0;
+  return e.binary === 1;
+}
+
 function buildFrame(ws: boolean, e: VersionEncoding, prefix: Buffer, body: Uint8Array): Buffer {
   const len = prefix.length + e.block.length + body.length + 2;
   const f = Buffer.allocUnsafe((ws ? wsHeaderLength(len) : 0) + len);
-  let o = ws ? writeWsHeader(f, 0, len, e.binary) : 0;
+  let o = ws ? writeWsHeader(f, 0, len, isBinary(e, body)) : 0;
   f.set(prefix, o);
   o += prefix.length;
   f.set(e.block, o);

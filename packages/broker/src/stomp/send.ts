@@ -51,8 +51,8 @@ export function publishFrame(conn: StompConnection, frame: Frame): Promise<void>
     else if (name === 'expires') expires = absoluteExpiry(value);
     headers.push(name, value);
   }
-  // The decoder hands out views into the socket's chunk; a message outlives it.
-  const body = frame.body.length === 0 ? EMPTY : Buffer.from(frame.body);
+  // A view into the socket's chunk: the router copies it only if the message is kept.
+  const body = frame.body.length === 0 ? EMPTY : frame.body;
   return conn.ctx.router.publish(newMessage(dest, headers, body, persistent, expires));
 }
 

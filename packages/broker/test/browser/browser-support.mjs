@@ -1,0 +1,124 @@
+// Shared helpers for the browser tests (not a test file itself): a tiny static file
+// server on 127.0.0.1, the headless Chromium launch, the broker spawner, and
+// screenshots of the test's pages when a test fails.
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+/** `<x>/shared/` beside the repository `<x>/main` (CI clones shared/ next to the repo). */
+export const SHARED_DIR = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
+export const SCENARIOS_DIR = join(SHARED_DIR, 'scenarios');
+
+/** A file inside an installed npm package, resolved the way node resolves it (hoisting-proof). */
+export function packageFile(pkg, file) {
+  return join(dirname(require.resolve(`${pkg}/package.json`)), file);
+}
+
+/** The scripts the scenario page loads, as it names them. */
+export const CLIENT_SCRIPTS = {
+  '/js/sockjs.min.js': packageFile('sockjs-client', 'dist/sockjs.min.js'),
+  '/js/stomp.min.js': packageFile('stompjs', 'lib/stomp.min.js'),
+  '/js/jquery-3.4.1.min.js': packageFile('jquery', 'dist/jquery.min.js'),
+};
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'application/javascript; charset=utf-8' };
+
+/**
+ * Serves `routes` (url path -> absolute file path, or `{ body, type }`) from 127.0.0.1
+ * on a free port. Files are read on each request, byte for byte.
+ */
+export async function startStaticServer(routes) {
+  const server = http.createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = routes[path];
+    if (route === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found\n');
+      return;
+    }
+    try {
+      const isFile = typeof route === 'string';
+      const body = isFile ? await readFile(route) : Buffer.from(route.body, 'utf8');
+      const type = isFile ? TYPES[route.slice(route.lastIndexOf('.'))] ?? 'application/octet-stream' : route.type;
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' });
+      res.end(body);
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/** Closes the browser; Playwright ends the Chromium process it started (by its pid). */
+export async function closeChromium(browser) {
+  if (browser === undefined) return;
+  await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 5000).unref())]);
+}
+
+/** The compiled spawn-broker helper (`npx tsc -b packages/broker` builds it). */
+export async function spawnBroker(args = []) {
+  const url = new URL('../../dist/test/support/spawn-broker.js', import.meta.url);
+  const mod = await import(url.href).catch((err) => {
+    throw new Error(`cannot load ${fileURLToPath(url)}: build the broker first (npx tsc -b packages/broker): ${err.message}`);
+  });
+  return mod.spawnBroker(args);
+}
+
+/**
+ * Runs `fn(track)` where `track(page)` registers a page; if `fn` throws, each tracked
+ * page is screenshotted to a temp file (named in the error and as a test diagnostic).
+ */
+export async function withScreenshots(t, fn) {
+  const pages = [];
+  const track = (page) => {
+    pages.push(page);
+    return page;
+  };
+  try {
+    return await fn(track);
+  } catch (err) {
+    const shots = [];
+    const slug = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    for (let i = 0; i < pages.length; i++) {
+      const path = join(tmpdir(), `stompbox-browser-${slug}-${process.pid}-${i}.png`);
+      try {
+        if (!pages[i].isClosed()) {
+          await pages[i].screenshot({ path, fullPage: true, timeout: 3000 });
+          shots.push(path);
+        }
+      } catch { /* the screenshot is only a help */ }
+    }
+    if (shots.length > 0) {
+      t.diagnostic(`screenshots: ${shots.join(', ')}`);
+      if (err instanceof Error) err.message += `\n(screenshots: ${shots.join(', ')})`;
+    }
+    throw err;
+  } finally {
+    for (const p of pages) await p.close().catch(() => undefined);
+  }
+}

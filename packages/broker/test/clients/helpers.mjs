@@ -1,0 +1,76 @@
+// Small helpers shared by the real-client tests (test/clients/*.test.mjs).
+// Not a test file itself (no `.test.` in the name): run-tests.mjs does not pick it up.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { sleep };
+
+/** Rejects after `ms` with a message naming what was awaited. */
+export function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Polls `pred` every 10 ms until it returns a truthy value. */
+export async function waitFor(pred, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * A message callback that collects what it is given: `inbox.cb` is the callback,
+ * `next()` waits for the next unread item, `none(ms)` checks that nothing more arrives.
+ */
+export function inbox(name = 'message') {
+  const items = [];
+  const waiters = [];
+  let read = 0;
+  const box = {
+    items,
+    cb(item) {
+      items.push(item);
+      const w = waiters.shift();
+      if (w) w();
+    },
+    async next(ms = 3000) {
+      while (read >= items.length) {
+        await within(new Promise((r) => waiters.push(r)), ms, `${name} #${read + 1}`);
+      }
+      return items[read++];
+    },
+    async take(n, ms = 3000) {
+      const out = [];
+      for (let i = 0; i < n; i++) out.push(await box.next(ms));
+      return out;
+    },
+    /** Waits `ms` and fails if anything unread arrived meanwhile. */
+    async none(ms = 300) {
+      await sleep(ms);
+      if (items.length > read) {
+        const extra = items.slice(read).map((m) => (m && typeof m === 'object' && 'body' in m ? m.body : m));
+        throw new Error(`expected no more ${name}s, got ${JSON.stringify(extra)}`);
+      }
+    },
+  };
+  box.cb = box.cb.bind(box);
+  return box;
+}
+
+/** Live sessions according to the broker's status page. */
+export async function brokerSessions(broker) {
+  const res = await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`);
+  return (await res.json()).sessions;
+}
+
+let counter = 0;
+/** A destination name unique within this process. */
+export function unique(prefix) {
+  return `${prefix}-${process.pid}-${++counter}`;
+}
