@@ -25,13 +25,10 @@ function walk(dir, out) {
 
 const files = [];
 for (const pkg of readdirSync(join(root, 'packages'))) {
-  walk(join(root, 'packages', pkg, 'dist', 'test'), files);
-  walk(join(root, 'packages', pkg, 'test'), files).splice(0); // .ts sources are compiled; .mjs below
+  // Compiled TypeScript tests, and plain .mjs tests that drive third-party clients.
+  for (const f of walk(join(root, 'packages', pkg, 'dist', 'test'), [])) if (f.endsWith('.test.js')) files.push(f);
+  for (const f of walk(join(root, 'packages', pkg, 'test'), [])) if (f.endsWith('.test.mjs')) files.push(f);
 }
-for (const pkg of readdirSync(join(root, 'packages'))) {
-  for (const f of walk(join(root, 'packages', pkg, 'test'), [])) if (f.endsWith('.mjs')) files.push(f);
-}
-walk(join(root, 'test'), files);
 const selected = files.filter((f) => only === undefined || f.includes(only)).sort();
 if (selected.length === 0) {
   console.error('no test files found');

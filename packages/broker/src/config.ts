@@ -280,6 +280,9 @@ function applyFile(config: Record<string, unknown>, file: string): void {
 }
 
 function crossCheck(c: BrokerConfig): void {
+  // The default header-line limit follows a smaller frame limit (`--max-frame-size 2048`
+  // alone must work); only a header limit chosen above the frame limit is an error.
+  if (c.maxHeaderLength === SCHEMA.maxHeaderLength.default && c.maxHeaderLength > c.maxFrameSize) c.maxHeaderLength = c.maxFrameSize;
   if (c.maxHeaderLength > c.maxFrameSize) fail(`invalid maxHeaderLength ${c.maxHeaderLength}: must not exceed maxFrameSize (${c.maxFrameSize})`);
   if (c.stompPort > 0 && c.stompPort === c.httpPort) fail(`invalid httpPort ${c.httpPort}: stompPort and httpPort must differ`);
 }

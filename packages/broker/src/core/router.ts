@@ -118,7 +118,12 @@ export class Router implements QueueHooks {
     sub.closed = true;
     if (isQueue(sub.destination)) {
       const q = this.queue(sub.destination);
+      // What it had not acked goes back (redelivered), except past the delivery limit:
+      // a message that keeps killing its consumers must not loop forever.
+      const unacked = [...sub.unacked.values()];
+      sub.unacked.clear();
       q.removeConsumer(sub);
+      if (unacked.length > 0) this.giveBack(sub, unacked, true);
       // Auto-delete reply queues with their last consumer (RabbitMQ's temp queues).
       if (sub.destination.startsWith('/reply-queue/')) this.queues.delete(sub.destination);
       else if (q.idle) this.queues.delete(sub.destination);
@@ -151,6 +156,10 @@ export class Router implements QueueHooks {
    */
   nack(sub: Subscription, entries: Entry[], requeue: boolean): void {
     this.stats.nacked += entries.length;
+    this.giveBack(sub, entries, requeue);
+  }
+
+  private giveBack(sub: Subscription, entries: Entry[], requeue: boolean): void {
     const back: Entry[] = [];
     const max = this.opts.maxDeliveries;
     for (const e of entries) {

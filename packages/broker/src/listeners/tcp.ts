@@ -10,24 +10,33 @@ import type { Transport } from './transport.js';
 /** How long a half-closed socket may linger after we ended it. */
 const LINGER_MS = 2000;
 
-export function tcpTransport(socket: net.Socket, kind: 'tcp' | 'tls'): Transport {
-  return {
-    kind,
-    socket,
-    remote: `${socket.remoteAddress}:${socket.remotePort}`,
-    close() {
-      socket.end();
-      setTimeout(() => socket.destroy(), LINGER_MS).unref();
-    },
-    destroy() {
-      socket.destroy();
-    },
-  };
+/** A class, not an object of closures: one per connection, so its methods live on the prototype. */
+export class TcpTransport implements Transport {
+  readonly kind: 'tcp' | 'tls';
+  readonly socket: net.Socket;
+  constructor(socket: net.Socket, kind: 'tcp' | 'tls') {
+    this.socket = socket;
+    this.kind = kind;
+  }
+
+  get remote(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  close(): void {
+    const socket = this.socket;
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
 }
 
 export function attachStompSocket(ctx: BrokerContext, socket: net.Socket, kind: 'tcp' | 'tls'): StompConnection {
   socket.setNoDelay(true);
-  const conn = new StompConnection(ctx, tcpTransport(socket, kind));
+  const conn = new StompConnection(ctx, new TcpTransport(socket, kind));
   socket.on('data', (chunk: Buffer) => conn.onData(chunk));
   socket.on('close', () => conn.onTransportClose());
   socket.on('error', (err) => ctx.logger.debug({ err, session: conn.id }, 'socket error'));

@@ -25,24 +25,13 @@ export function createStompWebSocketServer(ctx: BrokerContext): WebSocketServer 
     clientTracking: false,
     handleProtocols: (offered: Set<string>) => PROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
-  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => attachStompWebSocket(ctx, ws, req));
+  wss.on('connection', (ws: WebSocket) => attachStompWebSocket(ctx, ws));
   return wss;
 }
 
-function attachStompWebSocket(ctx: BrokerContext, ws: WebSocket, req: IncomingMessage): void {
-  const socket = (ws as unknown as { _socket: Socket })._socket;
-  socket.setNoDelay(true);
-  const transport: Transport = {
-    kind: 'ws',
-    socket,
-    remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
-    close(code, reason) {
-      ws.close(code, closeReason(reason));
-    },
-    destroy() {
-      ws.terminate();
-    },
-  };
+function attachStompWebSocket(ctx: BrokerContext, ws: WebSocket): void {
+  const transport = new WsTransport(ws);
+  transport.socket.setNoDelay(true);
   const conn = new StompConnection(ctx, transport);
   ws.on('message', (data: Buffer) => conn.onData(data));
   ws.on('close', () => conn.onTransportClose());
@@ -62,6 +51,29 @@ export function closeReason(reason: string): string {
   while (Buffer.byteLength(r) > 123) r = r.slice(0, -1);
   const last = r.charCodeAt(r.length - 1);
   return last >= 0xd800 && last <= 0xdbff ? r.slice(0, -1) : r; // no lone high surrogate
+}
+
+/** The outbox writes our frames straight to the socket under `ws` (see outbox.ts). */
+class WsTransport implements Transport {
+  readonly kind = 'ws' as const;
+  readonly ws: WebSocket;
+  readonly socket: Socket;
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+    this.socket = (ws as unknown as { _socket: Socket })._socket;
+  }
+
+  get remote(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, closeReason(reason));
+  }
+
+  destroy(): void {
+    this.ws.terminate();
+  }
 }
 
 export function handleUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): boolean {

@@ -16,7 +16,7 @@ import { holdInTransaction } from './transaction.js';
 
 export function handleAck(conn: StompConnection, frame: Frame): void {
   const tx = getHeader(frame.headers, 'transaction');
-  if (tx !== undefined) holdInTransaction(conn, tx, frame);
+  if (tx !== undefined) holdChecked(conn, tx, frame);
   else settle(conn, frame, 'ack');
   conn.receipt(frame);
 }
@@ -24,9 +24,21 @@ export function handleAck(conn: StompConnection, frame: Frame): void {
 export function handleNack(conn: StompConnection, frame: Frame): void {
   if (conn.version === '1.0') throw new StompboxError(ErrorCodes.UNKNOWN_COMMAND, 'NACK is not part of STOMP 1.0');
   const tx = getHeader(frame.headers, 'transaction');
-  if (tx !== undefined) holdInTransaction(conn, tx, frame);
+  if (tx !== undefined) holdChecked(conn, tx, frame);
   else settle(conn, frame, 'nack');
   conn.receipt(frame);
+}
+
+/** Checked now, not at COMMIT: an ACK naming nothing found at COMMIT would leave the transaction half applied. */
+function holdChecked(conn: StompConnection, tx: string, frame: Frame): void {
+  requireDeliveryId(conn, frame.headers);
+  holdInTransaction(conn, tx, frame);
+}
+
+function requireDeliveryId(conn: StompConnection, h: string[]): void {
+  if (getHeader(h, 'id') === undefined && getHeader(h, 'message-id') === undefined) {
+    throw new StompboxError(ErrorCodes.MISSING_HEADER, conn.version === '1.2' ? "missing 'id' header" : "missing 'message-id' header");
+  }
 }
 
 /** Applies an ACK or NACK frame now (also used at COMMIT). */
@@ -51,10 +63,8 @@ function locate(conn: StompConnection, h: string[]): { sub: Subscription; tag: n
     const tag = Number(id);
     for (const sub of conn.subs.values()) if (sub.unacked.has(tag)) return { sub, tag };
   }
-  const messageId = getHeader(h, 'message-id') ?? id;
-  if (messageId === undefined) {
-    throw new StompboxError(ErrorCodes.MISSING_HEADER, conn.version === '1.2' ? "missing 'id' header" : "missing 'message-id' header");
-  }
+  requireDeliveryId(conn, h);
+  const messageId = (getHeader(h, 'message-id') ?? id) as string;
   const subId = getHeader(h, 'subscription');
   if (subId !== undefined) {
     const sub = conn.subs.get(subId);

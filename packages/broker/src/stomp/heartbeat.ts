@@ -6,8 +6,9 @@
  *
  * Timers look at flags instead of being re-armed per frame: the send timer runs
  * every interval/2 and beats if nothing was written since its last look (so the
- * gap never exceeds the interval); the receive timer runs every tolerance x
- * interval and declares the client dead if nothing at all arrived since its last look.
+ * gap never exceeds the interval); the receive timer looks four times per
+ * tolerance x interval and declares the client dead once nothing at all has arrived
+ * for that long (so within 1.25 x of it, never before).
  */
 export interface Negotiated {
   /** Server -> client interval in ms (0 = none). */
@@ -52,10 +53,13 @@ export class Heartbeat {
       this.sendTimer.unref();
     }
     if (n.receive > 0) {
-      const every = Math.ceil(n.receive * tolerance);
+      const limit = Math.ceil(n.receive * tolerance);
+      let lastRead = Date.now();
       this.receiveTimer = setInterval(() => {
-        if (!peer.readSinceLook()) peer.dead(every);
-      }, every);
+        const now = Date.now();
+        if (peer.readSinceLook()) lastRead = now;
+        else if (now - lastRead >= limit) peer.dead(now - lastRead);
+      }, Math.max(1, Math.ceil(limit / 4)));
       this.receiveTimer.unref();
     }
   }

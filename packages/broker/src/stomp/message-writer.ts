@@ -23,7 +23,7 @@ interface VersionEncoding {
   block: Buffer;
   /** Body is not UTF-8 (send as a binary WebSocket frame): 1 yes, 0 no, -1 not checked yet. */
   binary: number;
-  /** Fan-out cache: the subscription line and transport it was built for, and the frame. */
+  /** Fan-out cache: the whole frame, and the subscription line and transport it was built for. */
   frameKey: Buffer | null;
   frameWs: boolean;
   frame: Buffer | null;
@@ -92,14 +92,19 @@ export function writeMessage(
   const e = encodingFor(msg, version);
   const body = msg.body;
   if (ackId === null && !redelivered && fanout > 1) {
+    // Built once, for the first subscription line seen; deliveries with another line
+    // (clients that number their subscriptions differently) are written in pieces
+    // below rather than rebuilding the frame each time.
     const ws = out.isWebSocket;
-    if (e.frame === null || e.frameKey !== prefix || e.frameWs !== ws) {
+    if (e.frame === null) {
       e.frame = buildFrame(ws, e, prefix, body);
       e.frameKey = prefix;
       e.frameWs = ws;
     }
-    out.raw(e.frame);
-    return;
+    if (e.frameKey === prefix && e.frameWs === ws) {
+      out.raw(e.frame);
+      return;
+    }
   }
   const ackLine = ackId === null ? '' : `ack:${ackId}\n`;
   const len = prefix.length + e.block.length + ackLine.length + (redelivered ? REDELIVERED.length : 0) + body.length + 2;

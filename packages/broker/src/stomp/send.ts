@@ -6,7 +6,7 @@
  */
 import { getHeader, type Frame } from '@stompbox/stomp-codec';
 import { parseDestination } from '../core/destination.js';
-import { isBrokerOwnedHeader, newMessage } from '../core/message.js';
+import { isBrokerOwnedHeader, newMessage, type Message } from '../core/message.js';
 import { Subscription } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { StompConnection } from './connection.js';
@@ -16,6 +16,8 @@ import { holdInTransaction } from './transaction.js';
 export function handleSend(conn: StompConnection, frame: Frame): void {
   const tx = getHeader(frame.headers, 'transaction');
   if (tx !== undefined) {
+    // Checked now, not at COMMIT: a bad SEND found at COMMIT would leave the transaction half applied.
+    messageOf(conn, frame, true);
     holdInTransaction(conn, tx, frame);
     conn.receipt(frame);
     return;
@@ -25,6 +27,11 @@ export function handleSend(conn: StompConnection, frame: Frame): void {
 
 /** Turns a SEND frame into a message and routes it; resolves when stored, if it was. */
 export function publishFrame(conn: StompConnection, frame: Frame): Promise<void> | undefined {
+  return conn.ctx.router.publish(messageOf(conn, frame, false) as Message);
+}
+
+/** Validates a SEND frame and builds its message; `checkOnly` throws what building would, and creates nothing. */
+function messageOf(conn: StompConnection, frame: Frame, checkOnly: boolean): Message | undefined {
   const h = frame.headers;
   const dest = requireDestination(h);
   const parsed = parseDestination(dest);
@@ -33,27 +40,28 @@ export function publishFrame(conn: StompConnection, frame: Frame): Promise<void>
     throw new StompboxError(ErrorCodes.BAD_DESTINATION, `cannot SEND to '${dest}': temp queues are named in reply-to; replies go to the rewritten /reply-queue/ destination`);
   }
   const headers: string[] = [];
-  let persistent = false;
+  let persistent: boolean | undefined;
   let expires = 0;
   for (let i = 0; i < h.length; i += 2) {
     const name = h[i];
     const value = h[i + 1];
     if (isBrokerOwnedHeader(name)) {
-      if (name === 'persistent') persistent = value === 'true';
+      if (name === 'persistent') persistent ??= value === 'true'; // the first wins here too
       continue;
     }
     if (indexOfName(headers, name) !== -1) continue; // repeated header: the first wins
     if (name === 'reply-to' && value.startsWith('/temp-queue/')) {
-      headers.push(name, tempQueueFor(conn, value));
+      headers.push(name, tempQueueFor(conn, value, !checkOnly));
       continue;
     }
     if (name === 'expiration') expires = relativeExpiry(value);
     else if (name === 'expires') expires = absoluteExpiry(value);
     headers.push(name, value);
   }
+  if (checkOnly) return undefined;
   // A view into the socket's chunk: the router copies it only if the message is kept.
   const body = frame.body.length === 0 ? EMPTY : frame.body;
-  return conn.ctx.router.publish(newMessage(dest, headers, body, persistent, expires));
+  return newMessage(dest, headers, body, persistent ?? false, expires);
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -81,12 +89,13 @@ function absoluteExpiry(v: string): number {
   return Number(v);
 }
 
-function tempQueueFor(conn: StompConnection, replyTo: string): string {
+function tempQueueFor(conn: StompConnection, replyTo: string, create: boolean): string {
   const name = replyTo.slice('/temp-queue/'.length);
   if (name.length === 0) throw new StompboxError(ErrorCodes.BAD_DESTINATION, `invalid reply-to '${replyTo}'`);
   let sub = conn.tempQueues.get(name);
   if (sub === undefined) {
     if (conn.tempQueues.size >= 1000) throw new StompboxError(ErrorCodes.BAD_DESTINATION, 'too many temp queues on one connection');
+    if (!create) return replyTo;
     sub = new Subscription(conn, {
       id: replyTo,
       destination: `/reply-queue/${conn.id}-${encodeURIComponent(name)}`,

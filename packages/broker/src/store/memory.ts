@@ -29,7 +29,8 @@ export class MemoryStore implements MessageStore {
       if (!added.has(r.id) && !this.messages.has(r.id)) throw new Error(`enqueue of unknown message ${r.id}`);
     }
     for (const m of batch.messages) {
-      if (!this.messages.has(m.id)) this.messages.set(m.id, { msg: { ...m, body: m.body.slice() }, refs: 0 });
+      // A copy: `slice()` of a Buffer (what the broker hands over) would be a view of the caller's bytes.
+      if (!this.messages.has(m.id)) this.messages.set(m.id, { msg: { ...m, body: new Uint8Array(m.body) }, refs: 0 });
     }
     for (const r of batch.enqueue) {
       let q = this.queues.get(r.queue);

@@ -4,7 +4,7 @@
  * queues reference them. Bodies are stored once; queues hold references by id.
  *
  * Contracts every implementation must honour (checked by the conformance kit in
- * test/store-conformance.ts, which each store runs):
+ * test/store/conformance.ts, which each store runs):
  * - `commit(batch)` is atomic: after a crash either all of the batch is visible or
  *   none of it. Batches take effect in the order `commit` was called, even when their
  *   promises resolve together (group commit). When the promise resolves, the batch is
@@ -15,6 +15,8 @@
  *   is not an error and changes nothing.
  * - `load()` returns every queue's references in enqueue order (`seq` ascending),
  *   with the delivery count last recorded.
+ * - Within a batch: bodies, then enqueues, then delivery counts, then removes (a
+ *   message published and auto-acked in the same turn leaves nothing behind).
  */
 
 export interface StoredMessage {

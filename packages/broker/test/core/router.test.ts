@@ -28,7 +28,7 @@ function nack(router: Router, sub: Subscription, tag: number, requeue: boolean):
   router.nack(sub, entries, requeue);
 }
 
-/** Stored queue contents: queue -> [body text, delivery count]. */
+/** Stored queue contents: queue -> body texts in load order. */
 async function stored(store: MessageStore): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const q of await store.load()) out[q.queue] = q.entries.map((e) => text(e.msg));

@@ -222,7 +222,7 @@ describe('02 receipts and errors', () => {
       );
       for (let i = 0; i < bytes.length; i++) {
         c.write(bytes.subarray(i, i + 1));
-        if (i % 4 === 0) await delay(1);
+        if (i % 2 === 1) await delay(1);
       }
       await c.next('CONNECTED');
       await c.next('RECEIPT', (f) => h(f.headers, 'receipt-id') === 'tiny');

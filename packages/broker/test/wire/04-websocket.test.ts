@@ -171,6 +171,46 @@ describe('04 websocket', () => {
     });
   });
 
+  describe('size limits over WebSocket (--max-frame-size 2048)', () => {
+    let small: SpawnedBroker;
+    before(async () => {
+      small = await spawnBroker(['--max-frame-size', '2048']);
+    });
+    after(async () => {
+      await small?.stop();
+    });
+    const big = (n: number) => `SEND\ndestination:/queue/big\n\n${'b'.repeat(n)}\0`;
+
+    test('a frame over the limit in one message: ERROR, then close 1009', async () => {
+      const c = await wsPeer(small.wsUrl);
+      await stompConnect(c);
+      c.ws.send(big(3000));
+      assert.match(h((await errorThenClose(c)).headers, 'message') ?? '', /2048/);
+      assert.equal(c.closeCode, 1009);
+    });
+
+    test('a frame over the limit spread over several messages: ERROR, then close 1009', async () => {
+      const c = await wsPeer(small.wsUrl);
+      await stompConnect(c);
+      const f = big(3000);
+      for (let i = 0; i < f.length; i += 1000) c.ws.send(f.slice(i, i + 1000));
+      await errorThenClose(c);
+      assert.equal(c.closeCode, 1009);
+    });
+
+    test('a message far over the limit is refused by the WebSocket layer with 1009', async () => {
+      const c = await wsPeer(small.wsUrl);
+      await stompConnect(c);
+      c.ws.send(big(20000));
+      await within(c.closed, 3000, 'the close');
+      assert.equal(c.closeCode, 1009);
+      const other = await wsPeer(small.wsUrl);
+      await stompConnect(other);
+      await roundTrip(other, 'SEND', { destination: '/queue/after' }, 'fine');
+      other.close();
+    });
+  });
+
   describe('MESSAGE frames sent to WebSocket clients', () => {
     /** Two subscribers to a topic (the fan-out path) and one to a queue (the single path). */
     async function setup(tag: string) {

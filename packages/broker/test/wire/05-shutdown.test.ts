@@ -112,6 +112,14 @@ describe('05 shutdown and the command line', { concurrency: true }, () => {
       });
     }
 
+    test('--max-frame-size below the default header-line limit works alone (the line limit follows it)', async () => {
+      const r = await runCli(['--max-frame-size', '2048', '--print-config']);
+      assert.equal(r.code, 0, r.stderr);
+      const printed = JSON.parse(r.stdout) as { maxFrameSize: number; maxHeaderLength: number };
+      assert.equal(printed.maxFrameSize, 2048);
+      assert.ok(printed.maxHeaderLength <= 2048);
+    });
+
     test('a bad environment variable value exits 2 too', async () => {
       const r = await runCli(['--stomp-port', '0', '--http-port', '0'], { env: { STOMPBOX_MAX_HEADERS: 'many' } });
       assert.equal(r.code, 2);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFrame, getHeader, type Frame } from '@stompbox/stomp-codec';
 import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, body, hdr, open, publish, quiet, rt, send, subscribe, take, uniq, type Client } from '../support/messaging.js';
+import { bodies, body, hdr, open, publish, quiet, rt, send, sleep, subscribe, take, uniq, type Client } from '../support/messaging.js';
 
 let broker: SpawnedBroker;
 const clients: Client[] = [];
@@ -208,6 +208,19 @@ describe('MESSAGE headers', () => {
     assert.equal(getHeader(m.headers, 'h1'), 'first');
     assert.equal(names(m).filter((n) => n === 'destination').length, 1);
     await quiet(c);
+  });
+
+  it('the first of repeated broker-read headers wins too (persistent, expiration)', async () => {
+    const q = `/queue/${uniq('rep2')}`;
+    const p = await client();
+    p.write(encodeFrame('SEND', ['destination', q, 'persistent', 'true', 'persistent', 'false', 'expiration', '60000', 'expiration', '1', 'receipt', 'w'], 'x', { version: '1.2' }));
+    await p.next('RECEIPT');
+    await sleep(30);
+    const c = await client();
+    await subscribe(c, 's', q);
+    const [m] = await take(c, 1);
+    assert.equal(getHeader(m.headers, 'persistent'), 'true');
+    assert.equal(getHeader(m.headers, 'expiration'), '60000');
   });
 });
 
