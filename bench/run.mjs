@@ -124,7 +124,16 @@ function markdown(rows, o, env) {
     `${env.cores}× ${env.cpu}, ${env.memGiB} GiB, Node ${env.node}, RabbitMQ ${env.rabbitmq || '?'}; ${cfg}.`,
     `Correctness columns show ${labels.join(' / ')}. Ratio: >1 means ${labels[0]} has the larger number (see ↑/↓ for which is better).`, '',
     ...lines, '',
+    ...noisy(rows),
   ].join('\n');
+}
+
+/** Warn when other processes were competing for the CPUs during a run. */
+function noisy(rows) {
+  const busy = rows.filter((r) => (r.other_cpu_pct ?? 0) > 15);
+  if (!busy.length) return [];
+  const list = busy.map((r) => `${r.broker}/${r.scenario} ${r.other_cpu_pct}%`).join(', ');
+  return [`**Warning:** other processes used CPU during ${list} (% of one core); those numbers are unreliable.`, ''];
 }
 
 let current = null; // the broker running now, stopped on SIGINT/SIGTERM

@@ -2,7 +2,7 @@
 // what a peer's start function returned ({stompPort, wsUrl, pid, connectHeaders})
 // and the row holds the metrics plus correctness counters.
 import { Worker } from 'node:worker_threads';
-import { Histogram, histogramFrom, cpuMicros, rssKiB, nowMs, round } from './stats.mjs';
+import { Histogram, histogramFrom, cpuMicros, rssKiB, nowMs, round, systemBusyMicros } from './stats.mjs';
 
 const PUB = new URL('./publisher.mjs', import.meta.url);
 const SUB = new URL('./subscriber.mjs', import.meta.url);
@@ -39,7 +39,10 @@ function target(broker, kind) {
 }
 
 function snapshot(pid, ctr) {
-  return { t: nowMs(), cpu: cpuMicros(pid), delivered: Atomics.load(ctr, 0), sent: Atomics.load(ctr, 1), self: process.cpuUsage() };
+  return {
+    t: nowMs(), cpu: cpuMicros(pid), sys: systemBusyMicros(), self: process.cpuUsage(),
+    delivered: Atomics.load(ctr, 0), sent: Atomics.load(ctr, 1),
+  };
 }
 
 /**
@@ -84,6 +87,8 @@ async function pubSubRun(broker, opts, { pubKind, subKind, subCount, subWorkers 
       broker_cpu_us_per_msg: delivered ? round((b.cpu - a.cpu) / delivered, 2) : null,
       broker_cpu_pct: round(((b.cpu - a.cpu) / (ms * 1000)) * 100, 0),
       loadgen_cpu_pct: round((selfCpu / ms) * 100, 0),
+      // everything else on the machine (other builds/tests): should be ~0
+      other_cpu_pct: Math.max(0, round(((b.sys - a.sys - (b.cpu - a.cpu) - selfCpu * 1000) / (ms * 1000)) * 100, 0)),
       lost: sum('lost'),
       out_of_order: sum('outOfOrder'),
       duplicates: sum('duplicates'),

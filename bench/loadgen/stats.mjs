@@ -150,6 +150,13 @@ export function cpuMicros(pid) {
   return (ticks * 1e6) / CLK_TCK;
 }
 
+/** Busy CPU time of the whole machine (all cores), in µs, from /proc/stat. */
+export function systemBusyMicros() {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]; // "cpu  user nice system idle iowait irq softirq steal ..."
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) * 1e6) / CLK_TCK;
+}
+
 /** VmRSS of pid in KiB. */
 export function rssKiB(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -25,6 +25,10 @@ export const SCHEMA = {
   host: { type: 'string', default: '127.0.0.1', doc: 'Interface the STOMP and HTTP listeners bind to', check: nonEmpty },
   stompPort: { type: 'integer', default: 61613, max: PORT_MAX, doc: 'STOMP TCP port (0 = any free port, negative = no STOMP listener)' },
   httpPort: { type: 'integer', default: 15674, max: PORT_MAX, doc: 'HTTP port serving STOMP over WebSocket at /ws and /stomp (0 = any free port, negative = none)' },
+  stompWsPaths: {
+    type: 'string', default: '/ws,/stomp', doc: 'Comma-separated HTTP paths that accept STOMP over WebSocket (e.g. add /chat for an existing page)',
+    check: (v: string) => (v.split(',').every((p) => /^\/[^\s,?#]*$/.test(p.trim())) ? undefined : 'must be paths starting with /, separated by commas'),
+  },
   dataDir: { type: 'string', default: './data', doc: 'Directory for persistent data (relative to the working directory)', check: nonEmpty },
   logLevel: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', doc: 'Log level (logs are JSON lines on stderr)' },
   logPretty: { type: 'boolean', default: false, doc: 'Human-readable logs (needs pino-pretty installed, else JSON)' },

@@ -5,14 +5,15 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { BrokerContext } from '../context.js';
-import { createStompWebSocketServer, handleUpgrade } from './websocket.js';
+import { createStompWebSocketServer, handleUpgrade, stompPaths } from './websocket.js';
 
 export function createHttpServer(ctx: BrokerContext): http.Server {
   const wss = createStompWebSocketServer(ctx);
+  const paths = stompPaths(ctx.config);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/' || path === '/healthz') {
-      const body = JSON.stringify({ name: 'stompbox', server: ctx.serverName, status: ctx.shuttingDown ? 'stopping' : 'ok', websocket: ['/ws', '/stomp'], sessions: ctx.sessions.size });
+      const body = JSON.stringify({ name: 'stompbox', server: ctx.serverName, status: ctx.shuttingDown ? 'stopping' : 'ok', websocket: [...paths], sessions: ctx.sessions.size });
       res.writeHead(ctx.shuttingDown ? 503 : 200, { 'content-type': 'application/json' });
       res.end(body);
       return;
@@ -21,7 +22,7 @@ export function createHttpServer(ctx: BrokerContext): http.Server {
     res.end('not found\n');
   });
   server.on('upgrade', (req, socket: Socket, head: Buffer) => {
-    if (ctx.shuttingDown || !handleUpgrade(wss, req, socket, head)) {
+    if (ctx.shuttingDown || !handleUpgrade(wss, paths, req, socket, head)) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     }
   });

@@ -12,8 +12,12 @@
  * control frames can only ever fall between ours.
  *
  * Bounded: `pending` counts bytes buffered here and in the socket. Above the
- * high-water mark the connection is `congested` (queues stop dispatching to it);
- * above the limit the owner applies its slow-consumer policy.
+ * high-water mark (never above the limit) the connection is `congested` (queues
+ * stop dispatching to it); above the limit the owner applies its slow-consumer
+ * policy. So that `pending` measures what the client has not taken rather than
+ * what one busy turn produced, a turn's output is handed to the socket early once
+ * it passes half the high-water mark (a burst of input can make megabytes of
+ * output in one turn, which would otherwise trip the limit for a healthy client).
  */
 import type { Socket } from 'node:net';
 import { wsHeaderLength, writeWsHeader } from './ws-frame.js';
@@ -51,13 +55,18 @@ export class Outbox {
   closed = false;
   readonly highWater: number;
   readonly limit: number;
+  /** Buffered bytes at which this turn's output is written out without waiting for the end of the turn. */
+  private readonly eagerBytes: number;
   private readonly owner: OutboxOwner;
+  private readonly onWritten = () => this.drained();
 
   constructor(socket: Socket, ws: boolean, limit: number, owner: OutboxOwner) {
     this.socket = socket;
     this.ws = ws;
     this.limit = limit;
-    this.highWater = Math.max(64 * 1024, limit >>> 2);
+    // Not above the limit: a queue stops at the high-water mark, so its deliveries never meet the policy.
+    this.highWater = Math.min(limit, Math.max(64 * 1024, limit >>> 2));
+    this.eagerBytes = Math.min(MAX_CHUNK, Math.max(1, this.highWater >>> 1));
     this.owner = owner;
     socket.on('drain', () => this.drained());
   }
@@ -102,9 +111,13 @@ export class Outbox {
     this.used += (this.buf as Buffer).write(s, this.used, 'latin1');
   }
 
-  /** Ends the frame: schedules the flush for the end of this turn. */
+  /** Ends the frame: schedules the flush for the end of this turn (or writes out now past `eagerBytes`). */
   end(): void {
     this.wrote = true;
+    if (this.used + this.fullBytes >= this.eagerBytes) {
+      this.flush();
+      return;
+    }
     if (!this.queued) {
       this.queued = true;
       dirty.push(this);
@@ -151,7 +164,8 @@ export class Outbox {
       this.full = [];
       this.fullBytes = 0;
     }
-    if (out !== null && !this.socket.destroyed) this.socket.write(out);
+    // The callback also ends a congestion that the write itself cleared: then no 'drain' event comes.
+    if (out !== null && !this.socket.destroyed) this.socket.write(out, this.onWritten);
   }
 
   /** Room for `n` more bytes in the current buffer; sized from the last flush. */

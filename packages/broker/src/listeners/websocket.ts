@@ -13,7 +13,6 @@ import type { BrokerContext } from '../context.js';
 import { StompConnection } from '../stomp/connection.js';
 import type { Transport } from './transport.js';
 
-export const STOMP_PATHS = new Set(['/ws', '/stomp']);
 const PROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
 
 export function createStompWebSocketServer(ctx: BrokerContext): WebSocketServer {
@@ -76,9 +75,14 @@ class WsTransport implements Transport {
   }
 }
 
-export function handleUpgrade(wss: WebSocketServer, req: IncomingMessage, socket: Socket, head: Buffer): boolean {
+/** The configured STOMP WebSocket paths (`stompWsPaths`, default `/ws,/stomp`). */
+export function stompPaths(config: { stompWsPaths: string }): Set<string> {
+  return new Set(config.stompWsPaths.split(',').map((p) => p.trim()));
+}
+
+export function handleUpgrade(wss: WebSocketServer, paths: Set<string>, req: IncomingMessage, socket: Socket, head: Buffer): boolean {
   const path = (req.url ?? '/').split('?')[0];
-  if (!STOMP_PATHS.has(path)) return false;
+  if (!paths.has(path)) return false;
   wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   return true;
 }

@@ -28,8 +28,11 @@ export function handleConnect(conn: StompConnection, frame: Frame): void {
     return;
   }
   const { config, auth, logger } = conn.ctx;
-  const login = getHeader(h, 'login');
-  const result = auth.check(login, getHeader(h, 'passcode'));
+  // STOMP 1.0 peers write `login: name` (as the 1.0 spec's examples do); the CONNECT was
+  // decoded before the version was known, so trim here as the decoder does in 1.0.
+  const value = (name: string) => (version === '1.0' ? getHeader(h, name)?.trim() : getHeader(h, name));
+  const login = value('login');
+  const result = auth.check(login, value('passcode'));
   if (!result.ok) {
     logger.info({ session: conn.id, login, remote: conn.transport.remote }, 'login refused');
     throw new StompboxError(ErrorCodes.AUTH_FAILED, login === undefined ? 'login required' : `access refused for user '${login}'`);

@@ -132,6 +132,22 @@ describe('01 connect', () => {
       assert.ok(c.frames.every((f) => f.command !== 'CONNECTED'));
     });
 
+    test('a STOMP 1.0 CONNECT written as the 1.0 spec shows it (`login: admin`) is accepted', async () => {
+      // STOMP 1.0 predates "header values are never trimmed"; its own examples put a space after the colon.
+      const c = await tcpPeer(secured.stompPort);
+      c.write('CONNECT\nlogin: admin\npasscode: admin\n\n\0');
+      const f = await c.next('CONNECTED');
+      assert.equal(h(f.headers, 'version') ?? '1.0', '1.0');
+      await roundTrip(c, 'SEND', { destination: '/queue/v10-login' }, 'x');
+      c.close();
+    });
+
+    test('from 1.1 on, header values are not trimmed: `passcode: admin` is a different passcode', async () => {
+      const c = await tcpPeer(secured.stompPort);
+      c.write('CONNECT\naccept-version:1.1,1.2\nhost:/\nlogin:admin\npasscode: admin\n\n\0');
+      await errorThenClose(c);
+    });
+
     test('an unknown login gets ERROR then close', async () => {
       const c = await tcpPeer(secured.stompPort);
       c.send('CONNECT', { 'accept-version': '1.2', host: '/', login: 'mallory', passcode: 'admin' });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { delay, errorThenClose, headerOf as h, roundTrip, stompConnect, tcpPeer, within } from '../support/wire.js';
+import { delay, errorThenClose, headerOf as h, roundTrip, stompConnect, tcpPeer } from '../support/wire.js';
 
 interface BeatSocket {
   socket: net.Socket;
