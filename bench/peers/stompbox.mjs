@@ -21,13 +21,16 @@ export const STOMPBOX_CLI = process.env.STOMPBOX_CLI || path.join(ROOT, 'package
 const STOMP_RE = /^\s*stomp\s+tcp:\/\/127\.0\.0\.1:(\d+)\s*$/;
 const WS_RE = /^\s*ws\s+(ws:\/\/127\.0\.0\.1:\d+\/\S*)\s*$/;
 
+// The broker runs as `npm start` and the `stompbox` command run it (see the CLI's shebang).
+export const STOMPBOX_NODE_ARGS = ['--max-semi-space-size=4'];
+
 export async function startStompbox({ startTimeoutMs = 30000, extraArgs = [], nodeArgs = [], log = false } = {}) {
   if (!fs.existsSync(STOMPBOX_CLI)) {
     throw new Error(`Stompbox CLI not built: ${STOMPBOX_CLI} (run \`npx tsc -b packages/broker\`)`);
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompbox-bench-data-'));
   const args = [
-    ...nodeArgs, STOMPBOX_CLI,
+    ...STOMPBOX_NODE_ARGS, ...nodeArgs, STOMPBOX_CLI,
     '--stomp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs,
   ];
   // No shell and no npm wrapper: child.pid is the broker's own node process.

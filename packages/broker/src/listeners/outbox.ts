@@ -68,7 +68,7 @@ export class Outbox {
     this.highWater = Math.min(limit, Math.max(64 * 1024, limit >>> 2));
     this.eagerBytes = Math.min(MAX_CHUNK, Math.max(1, this.highWater >>> 1));
     this.owner = owner;
-    socket.on('drain', () => this.drained());
+    socket.on('drain', this.onWritten);
   }
 
   get isWebSocket(): boolean {
