@@ -3,7 +3,8 @@
 //
 //   node bench/run.mjs [--brokers stompbox,rabbitmq] [--scenarios a,b,...] [--seconds 10]
 //                      [--fanout 1000] [--idle-connections 10000] [--rate 10000]
-//                      [--out bench/results] [--keep-going]
+//                      [--sub-workers N] [--ws-client raw|ws] [--stomp-reader fast|full]
+//                      [--out bench/results] [--fail-fast]
 //
 // Each (broker, scenario) pair gets a freshly started broker, so RSS and CPU
 // figures never carry over. Results: a Markdown table on stdout and in
@@ -14,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarios, DEFAULTS, SCENARIO_NAMES } from './loadgen/scenarios.mjs';
+import { WS_CLIENTS } from './loadgen/conn.mjs';
 import { startRabbit } from './peers/rabbitmq.mjs';
 import { startStompbox } from './peers/stompbox.mjs';
 
@@ -44,13 +46,19 @@ function parseArgs(argv) {
     else if (a === '--idle-connections') o.idleConnections = Number(v());
     else if (a === '--idle-settle') o.idleSettleSeconds = Number(v());
     else if (a === '--rate') o.rate = Number(v());
+    else if (a === '--sub-workers') o.subWorkers = Number(v());
+    else if (a === '--ws-client') o.wsClient = v();
+    else if (a === '--stomp-reader') o.reader = v();
     else if (a === '--out') o.out = path.resolve(v());
     else if (a === '--fail-fast') o.keepGoing = false;
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 10).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 11).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
+  if (!WS_CLIENTS.includes(o.wsClient)) throw new Error(`--ws-client must be one of ${WS_CLIENTS}`);
+  if (!['fast', 'full'].includes(o.reader)) throw new Error('--stomp-reader must be fast or full');
+  if (o.subWorkers !== null && !(o.subWorkers >= 1)) throw new Error('--sub-workers must be >= 1');
   for (const b of o.brokers) if (!PEERS[b]) throw new Error(`unknown broker ${b} (have ${Object.keys(PEERS)})`);
   for (const s of o.scenarios) if (!scenarios[s]) throw new Error(`unknown scenario ${s} (have ${SCENARIO_NAMES})`);
   return o;
@@ -118,7 +126,7 @@ function markdown(rows, o, env) {
       lines.push(`| ${line.join(' | ')} |`);
     });
   }
-  const cfg = `${o.seconds}s per run (+${o.warmupSeconds}s warm-up), window ${o.window}, fanout ${o.fanout} (window ${o.fanoutWindow}), idle ${o.idleConnections} conns, latency at ${o.rate} msg/s`;
+  const cfg = `${o.seconds}s per run (+${o.warmupSeconds}s warm-up), window ${o.window}, fanout ${o.fanout} (window ${o.fanoutWindow}), idle ${o.idleConnections} conns, latency at ${o.rate} msg/s; ws client ${o.wsClient}, STOMP reader ${o.reader}, subscriber workers ${o.subWorkers ?? 'auto (fanout 2, else 1)'}`;
   return [
     `## Stompbox benchmark, ${env.date}`, '',
     `${env.cores}× ${env.cpu}, ${env.memGiB} GiB, Node ${env.node}, RabbitMQ ${env.rabbitmq || '?'}; ${cfg}.`,

@@ -6,7 +6,8 @@
 //   [0] messages delivered (summed over all subscribers; written by the subscriber worker)
 //   [1] messages sent (written here)
 import { parentPort } from 'node:worker_threads';
-import { StompConn, sendPrefix } from './stomp.mjs';
+import { StompConn } from './conn.mjs';
+import { sendPrefix } from './stomp.mjs';
 import { BODY_LEN, nowMs, writeBody, padTemplate } from './stats.mjs';
 
 const DELIVERED = 0;
@@ -40,19 +41,9 @@ function buildBatch(n) {
   return buf;
 }
 
-/** Write n frames; returns false if the transport asked us to wait for 'drain'. */
+/** Write n frames (one WebSocket message each over ws); false if the transport asked us to wait for 'drain'. */
 function sendBatch(n) {
-  const buf = buildBatch(n);
-  let ok;
-  if (cfg.kind === 'tcp') {
-    ok = conn.writeFrame(buf);
-  } else {
-    // one STOMP frame per WebSocket message; cork so they leave in few syscalls
-    conn.cork();
-    for (let i = 0; i < n; i++) ok = conn.writeFrame(buf.subarray(i * frameLen, (i + 1) * frameLen));
-    conn.uncork();
-    ok = conn.writableLength() < 1 << 20;
-  }
+  const ok = conn.writeFrames(buildBatch(n), frameLen, n);
   sent += n;
   Atomics.store(ctr, SENT, sent);
   return ok;
@@ -126,7 +117,7 @@ parentPort.on('message', async (msg) => {
       ctr = new Int32Array(msg.sab);
       prefix = sendPrefix(cfg.destination, BODY_LEN);
       frameLen = prefix.length + BODY_LEN + 1;
-      conn = new StompConn(cfg.kind, cfg.kind === 'tcp' ? { port: cfg.port } : cfg.url, cfg.connectHeaders);
+      conn = new StompConn(cfg.kind, cfg.kind === 'tcp' ? { port: cfg.port } : cfg.url, cfg.connectHeaders, { wsClient: cfg.wsClient });
       await conn.connect();
       parentPort.postMessage({ type: 'ready' });
     } else if (msg.type === 'go') {

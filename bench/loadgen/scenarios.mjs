@@ -17,6 +17,9 @@ export const DEFAULTS = {
   idleConnections: 10000,
   idleSettleSeconds: 5,
   rate: 10000, // msg/s in the latency scenario
+  subWorkers: null, // subscriber worker threads; null: 2 in fanout-ws, 1 elsewhere
+  wsClient: 'raw', // WebSocket client: 'raw' (wsclient.mjs) or 'ws' (the npm package)
+  reader: 'fast', // STOMP MESSAGE parsing in the subscribers: 'fast' (bytes only) or 'full' (header text)
 };
 
 /** Post msg to a worker and resolve with its next reply of type `want`. */
@@ -52,18 +55,20 @@ function snapshot(pid, ctr) {
 async function pubSubRun(broker, opts, { pubKind, subKind, subCount, subWorkers = 1, pub, destination, concurrency = 50 }) {
   const sab = new SharedArrayBuffer(16);
   const ctr = new Int32Array(sab);
+  subWorkers = Math.max(1, Math.min(subWorkers, subCount));
   const subs = Array.from({ length: subWorkers }, () => new Worker(SUB));
+  const client = { wsClient: opts.wsClient, reader: opts.reader };
   const pubW = new Worker(PUB);
   const headers = broker.connectHeaders || {};
   try {
     const per = Math.ceil(subCount / subWorkers);
     const readies = await Promise.all(subs.map((w, i) => call(w, {
       type: 'start', sab,
-      cfg: { ...target(broker, subKind), connectHeaders: headers, destination, count: Math.min(per, subCount - i * per), concurrency },
+      cfg: { ...target(broker, subKind), ...client, connectHeaders: headers, destination, count: Math.min(per, subCount - i * per), concurrency },
     }, 'ready')));
     const connected = readies.reduce((a, r) => a + r.connected, 0);
     if (connected < subCount) throw new Error(`only ${connected}/${subCount} subscribers connected: ${readies.map((r) => r.firstError).filter(Boolean)[0]}`);
-    await call(pubW, { type: 'start', sab, cfg: { ...target(broker, pubKind), connectHeaders: headers, destination, pubId: 1, ...pub } }, 'ready');
+    await call(pubW, { type: 'start', sab, cfg: { ...target(broker, pubKind), ...client, connectHeaders: headers, destination, pubId: 1, ...pub } }, 'ready');
 
     pubW.postMessage({ type: 'go' });
     await sleep(opts.warmupSeconds * 1000);
@@ -81,6 +86,8 @@ async function pubSubRun(broker, opts, { pubKind, subKind, subCount, subWorkers 
     const delivered = b.delivered - a.delivered;
     const selfCpu = (b.self.user + b.self.system - a.self.user - a.self.system) / 1000;
     return {
+      sub_workers: subWorkers,
+      ws_client: subKind === 'ws' || pubKind === 'ws' ? opts.wsClient : null,
       sent: done.sent,
       published_per_s: round(((b.sent - a.sent) * 1000) / ms, 0),
       delivered_per_s: round((delivered * 1000) / ms, 0),
@@ -124,7 +131,7 @@ export const scenarios = {
   async 'one-to-one-tcp'(broker, opts) {
     const r = await pubSubRun(broker, opts, {
       pubKind: 'tcp', subKind: 'tcp', subCount: 1, destination: '/topic/bench',
-      pub: { mode: 'window', window: opts.window },
+      pub: { mode: 'window', window: opts.window }, subWorkers: opts.subWorkers ?? 1,
     });
     return throughputRow('one-to-one-tcp', r);
   },
@@ -132,7 +139,7 @@ export const scenarios = {
   async 'one-to-one-ws'(broker, opts) {
     const r = await pubSubRun(broker, opts, {
       pubKind: 'ws', subKind: 'ws', subCount: 1, destination: '/topic/bench',
-      pub: { mode: 'window', window: opts.window },
+      pub: { mode: 'window', window: opts.window }, subWorkers: opts.subWorkers ?? 1,
     });
     return throughputRow('one-to-one-ws', r);
   },
@@ -141,6 +148,7 @@ export const scenarios = {
     const r = await pubSubRun(broker, opts, {
       pubKind: 'tcp', subKind: 'ws', subCount: opts.fanout, destination: '/topic/fanout',
       pub: { mode: 'window', window: opts.fanoutWindow, fanout: opts.fanout }, concurrency: 50,
+      subWorkers: opts.subWorkers ?? 2,
     });
     return throughputRow('fanout-ws', r, 'deliveries/s');
   },
@@ -148,7 +156,7 @@ export const scenarios = {
   async latency(broker, opts) {
     const r = await pubSubRun(broker, opts, {
       pubKind: 'tcp', subKind: 'tcp', subCount: 1, destination: '/topic/latency',
-      pub: { mode: 'rate', rate: opts.rate },
+      pub: { mode: 'rate', rate: opts.rate }, subWorkers: opts.subWorkers ?? 1,
     });
     const l = r.latency_ms;
     return {
@@ -178,7 +186,7 @@ export const scenarios = {
       const t0 = nowMs();
       const readies = await Promise.all(subs.map((w, i) => call(w, {
         type: 'start', sab,
-        cfg: { kind: 'ws', url: broker.wsUrl, connectHeaders: broker.connectHeaders || {}, destinationPrefix: `/topic/idle.w${i}.`, count: Math.min(per, n - i * per), concurrency: 100 },
+        cfg: { kind: 'ws', url: broker.wsUrl, wsClient: opts.wsClient, connectHeaders: broker.connectHeaders || {}, destinationPrefix: `/topic/idle.w${i}.`, count: Math.min(per, n - i * per), concurrency: 100 },
       }, 'ready')));
       const openMs = nowMs() - t0;
       const connected = readies.reduce((a, r) => a + r.connected, 0);

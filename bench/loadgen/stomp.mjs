@@ -1,9 +1,7 @@
 // Minimal hand-written STOMP 1.2 client pieces for the benchmark: frame
-// encoding, an incremental frame reader, and TCP / WebSocket connect helpers.
+// encoding and an incremental frame reader (connections are in conn.mjs).
 // Deliberately independent of the project's own codec so that the harness
 // measures the broker, not a shared bug.
-import net from 'node:net';
-import WebSocket from 'ws';
 
 const NUL = 0;
 const LF = 10;
@@ -56,31 +54,81 @@ export function parseHeaders(raw) {
   return headers;
 }
 
+const C_ = 0x63; // 'c'
+const CONTENT_LENGTH = Buffer.from('content-length:', 'latin1');
+const MESSAGE_CMD = Buffer.from('MESSAGE', 'latin1');
+
 /**
- * Incremental frame reader. push(chunk) and the callback gets
- * (command, rawHeaderText, buf, bodyStart, bodyEnd) for every complete frame;
- * the body is buf[bodyStart, bodyEnd). Heart-beat EOLs are skipped.
- * Only the header block is turned into a string; bodies stay as Buffer views.
+ * Incremental frame reader over a byte stream. feed(buf, start, end) (or
+ * push(chunk)) with the bytes in arrival order, in ranges of any size; complete
+ * frames are reported as ranges of the buffer they were found in, which is only
+ * valid during the callback:
+ *   onFrame(command, rawHeaderText, buf, bodyStart, bodyEnd)  every frame, or
+ *   onMessage(buf, bodyStart, bodyEnd)  MESSAGE frames, when set (fast path):
+ *     no strings at all, the header block is scanned byte by byte for the blank
+ *     line and `content-length`; other frames still go to onFrame with their
+ *     header text (CONNECTED, RECEIPT, ERROR need their headers).
+ * Frames are parsed in place in the caller's buffer; only a frame cut by the end
+ * of a range is copied (into `pend`) and completed from the next range.
+ * Heart-beat EOLs are skipped.
  */
 export class FrameReader {
-  constructor(onFrame) {
+  constructor(onFrame, onMessage = null) {
     this.onFrame = onFrame;
-    this.buf = null; // pending unparsed bytes
+    this.onMessage = onMessage;
+    this.pend = null; // bytes of an incomplete frame, pend[0, plen)
+    this.plen = 0;
   }
 
   push(chunk) {
-    let buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
-    let pos = 0;
-    const len = buf.length;
+    this.feed(chunk, 0, chunk.length);
+  }
+
+  feed(buf, s, e) {
+    // Finish the pending frame first, appending a bounded piece at a time, then
+    // go back to parsing in place.
+    while (this.plen > 0 && s < e) {
+      const old = this.plen;
+      const k = Math.min(e - s, Math.max(4096, old));
+      this._append(buf, s, s + k);
+      const used = this._parse(this.pend, 0, this.plen);
+      if (used >= old) { s += used - old; this.plen = 0; break; }
+      if (used > 0) { this.pend.copyWithin(0, used, this.plen); this.plen -= used; }
+      s += k;
+    }
+    if (s >= e) return;
+    const used = this._parse(buf, s, e);
+    if (used < e) this._append(buf, used, e);
+    if (this.plen > 64 * 1024 * 1024) throw new Error('frame too large / unparsable');
+  }
+
+  _append(buf, s, e) {
+    const need = this.plen + (e - s);
+    if (this.pend === null || this.pend.length < need) {
+      const next = Buffer.allocUnsafe(Math.max(need, 2 * (this.pend ? this.pend.length : 2048)));
+      if (this.plen > 0) this.pend.copy(next, 0, 0, this.plen);
+      this.pend = next;
+    }
+    buf.copy(this.pend, this.plen, s, e);
+    this.plen = need;
+  }
+
+  /** Parse whole frames in buf[pos, len); returns where the first incomplete one starts. */
+  _parse(buf, pos, len) {
     while (pos < len) {
       const b = buf[pos];
       if (b === LF || b === CR) { pos++; continue; } // heart-beats / stray EOLs
+      if (b === 0x4d && this.onMessage !== null) { // 'M'
+        const next = this._message(buf, pos, len);
+        if (next === -1) return pos;
+        if (next >= 0) { pos = next; continue; }
+      }
       // header block ends at an empty line: LF LF or LF CR LF
       let hEnd = -1;
       let sepLen = 0;
       for (let p = pos; ;) {
         const nl = buf.indexOf(LF, p);
-        if (nl < 0 || nl + 1 >= len) break;
+        if (nl < 0 || nl >= len || nl + 1 >= len) break;
         if (buf[nl + 1] === LF) { hEnd = nl; sepLen = 2; break; }
         if (buf[nl + 1] === CR) {
           if (nl + 2 >= len) break;
@@ -88,7 +136,7 @@ export class FrameReader {
         }
         p = nl + 1;
       }
-      if (hEnd < 0) break;
+      if (hEnd < 0) return pos;
       const raw = buf.toString('utf8', pos, hEnd);
       const nl = raw.indexOf('\n');
       let command = nl < 0 ? raw : raw.slice(0, nl);
@@ -98,150 +146,65 @@ export class FrameReader {
       const cl = raw.indexOf('\ncontent-length:');
       if (cl >= 0) {
         const n = parseInt(raw.slice(cl + 16, cl + 32), 10);
-        if (bodyStart + n + 1 > len) break;
+        if (bodyStart + n + 1 > len) return pos;
         bodyEnd = bodyStart + n;
         if (buf[bodyEnd] !== NUL) throw new Error('STOMP frame not NUL-terminated after content-length');
       } else {
         bodyEnd = buf.indexOf(NUL, bodyStart);
-        if (bodyEnd < 0) break;
+        if (bodyEnd < 0 || bodyEnd >= len) return pos;
       }
       this.onFrame(command, raw, buf, bodyStart, bodyEnd);
       pos = bodyEnd + 1;
     }
-    this.buf = pos >= len ? null : buf.subarray(pos);
-    if (this.buf && this.buf.length > 64 * 1024 * 1024) throw new Error('frame too large / unparsable');
-  }
-}
-
-/**
- * A STOMP connection over TCP ("tcp") or WebSocket ("ws").
- * Events: use conn.onFrame = (command, raw, buf, s, e) => {...}.
- */
-export class StompConn {
-  constructor(kind, target, connectHeaders = {}) {
-    this.kind = kind;
-    this.target = target; // {port} for tcp, url for ws
-    this.connectHeaders = connectHeaders;
-    this.onFrame = null;
-    this.onClose = null;
-    this.pending = new Map(); // receipt-id -> resolve
-    this.errors = [];
-    this.closed = false;
-    this.reader = new FrameReader((cmd, raw, buf, s, e) => this._frame(cmd, raw, buf, s, e));
+    return pos;
   }
 
-  _frame(cmd, raw, buf, s, e) {
-    if (cmd === 'MESSAGE') { if (this.onFrame) this.onFrame(cmd, raw, buf, s, e); return; }
-    if (cmd === 'RECEIPT') {
-      const id = parseHeaders(raw)['receipt-id'];
-      const r = this.pending.get(id);
-      if (r) { this.pending.delete(id); r.resolve(); }
-      return;
-    }
-    if (cmd === 'CONNECTED') { if (this._connected) this._connected.resolve(parseHeaders(raw)); return; }
-    if (cmd === 'ERROR') {
-      const h = parseHeaders(raw);
-      const err = new Error(`STOMP ERROR: ${h.message || ''} ${buf.toString('utf8', s, e).slice(0, 200)}`);
-      this.errors.push(err);
-      if (this._connected) this._connected.reject(err);
-      for (const r of this.pending.values()) r.reject(err);
-      this.pending.clear();
-    }
-  }
-
-  /** Open the transport and exchange CONNECT/CONNECTED. */
-  async connect(timeoutMs = 15000) {
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`connect timeout (${this.kind})`)), timeoutMs);
-      const done = (err) => { clearTimeout(timer); err ? reject(err) : resolve(); };
-      if (this.kind === 'tcp') {
-        const sock = net.connect({ host: '127.0.0.1', port: this.target.port, noDelay: true });
-        this.sock = sock;
-        sock.setNoDelay(true);
-        sock.once('connect', () => done());
-        sock.once('error', done);
-        sock.on('data', (d) => this.reader.push(d));
-        sock.on('close', () => this._closed());
-      } else {
-        const ws = new WebSocket(this.target, ['v12.stomp'], { perMessageDeflate: false });
-        this.ws = ws;
-        ws.once('open', () => { ws._socket.setNoDelay(true); done(); });
-        ws.once('error', done);
-        ws.on('message', (d) => this.reader.push(Buffer.isBuffer(d) ? d : Buffer.from(d)));
-        ws.on('close', () => this._closed());
+  /**
+   * Fast path for a frame starting with 'M' at pos: returns the offset after it,
+   * -1 if it is incomplete, -2 if it is not a MESSAGE frame.
+   */
+  _message(buf, pos, len) {
+    let p = pos + 7;
+    if (p >= len) return -1;
+    for (let i = 1; i < 7; i++) if (buf[pos + i] !== MESSAGE_CMD[i]) return -2;
+    if (buf[p] === CR) p++;
+    if (p >= len) return -1;
+    if (buf[p] !== LF) return -2;
+    p++;
+    let cl = -1; // content-length: the first occurrence counts (STOMP 1.2)
+    for (;;) { // one header line per turn, p at its start
+      if (p >= len) return -1;
+      const c = buf[p];
+      if (c === LF) { p++; break; }
+      if (c === CR) {
+        if (p + 1 >= len) return -1;
+        if (buf[p + 1] === LF) { p += 2; break; }
       }
-    });
-    if (this.ws) this.ws.on('error', (e) => this.errors.push(e));
-    else this.sock.on('error', (e) => this.errors.push(e));
-    const connected = new Promise((resolve, reject) => { this._connected = { resolve, reject }; });
-    this.writeFrame(encodeFrame('CONNECT', {
-      'accept-version': '1.2', host: '/', 'heart-beat': '0,0', ...this.connectHeaders,
-    }));
-    const t = setTimeout(() => this._connected && this._connected.reject(new Error('CONNECTED timeout')), timeoutMs);
-    try { return await connected; } finally { clearTimeout(t); this._connected = null; }
-  }
-
-  _closed() {
-    if (this.closed) return;
-    this.closed = true;
-    const err = new Error('connection closed');
-    for (const r of this.pending.values()) r.reject(err);
-    this.pending.clear();
-    if (this._connected) this._connected.reject(err);
-    if (this.onClose) this.onClose();
-  }
-
-  /** Write one complete frame (a Buffer). Returns false when the transport wants a drain. */
-  writeFrame(buf) {
-    if (this.closed) return false;
-    if (this.ws) { this.ws.send(buf, { binary: false }); return this.ws._socket.writableLength < 1 << 20; }
-    return this.sock.write(buf);
-  }
-
-  /** Batch several writeFrame calls into fewer syscalls. */
-  cork() { (this.ws ? this.ws._socket : this.sock).cork(); }
-  uncork() { (this.ws ? this.ws._socket : this.sock).uncork(); }
-  writableLength() { return (this.ws ? this.ws._socket : this.sock).writableLength; }
-  onceDrain(fn) { (this.ws ? this.ws._socket : this.sock).once('drain', fn); }
-
-  /** Send a frame carrying a receipt header and wait for the RECEIPT. */
-  request(command, headers, timeoutMs = 15000) {
-    const id = `r${++StompConn.seq}`;
-    const p = new Promise((resolve, reject) => {
-      const t = setTimeout(() => { this.pending.delete(id); reject(new Error(`${command} receipt timeout`)); }, timeoutMs);
-      this.pending.set(id, { resolve: () => { clearTimeout(t); resolve(); }, reject: (e) => { clearTimeout(t); reject(e); } });
-    });
-    this.writeFrame(encodeFrame(command, { ...headers, receipt: id }));
-    return p;
-  }
-
-  subscribe(destination, id = 'sub-0') {
-    return this.request('SUBSCRIBE', { id, destination, ack: 'auto' });
-  }
-
-  /** Polite DISCONNECT (with receipt, bounded wait) then close the transport. */
-  async close(timeoutMs = 2000) {
-    if (this.closed) return;
-    try { await this.request('DISCONNECT', {}, timeoutMs); } catch { /* ignore */ }
-    this.destroy();
-  }
-
-  destroy() {
-    if (this.ws) this.ws.terminate(); else if (this.sock) this.sock.destroy();
-    this._closed();
-  }
-}
-StompConn.seq = 0;
-
-/** True when a STOMP CONNECT on 127.0.0.1:port gets CONNECTED. */
-export async function probeStomp(port, connectHeaders = {}, timeoutMs = 2000) {
-  const c = new StompConn('tcp', { port }, connectHeaders);
-  try {
-    await c.connect(timeoutMs);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    c.destroy();
+      if (c === C_ && cl < 0 && p + 15 < len && buf[p + 8] === 0x6c && buf[p + 14] === 0x3a) { // "c.......l.....:"
+        let same = true;
+        for (let i = 1; i < 14; i++) if (buf[p + i] !== CONTENT_LENGTH[i]) { same = false; break; }
+        if (same) {
+          let q = p + 15;
+          let v = 0;
+          for (let d = buf[q]; d >= 0x30 && d <= 0x39 && q < len; d = buf[++q]) v = v * 10 + d - 0x30;
+          if (q > p + 15) cl = v;
+          p = q;
+        }
+      }
+      while (p < len && buf[p] !== LF) p++;
+      p++;
+    }
+    const bodyStart = p;
+    let bodyEnd;
+    if (cl >= 0) {
+      bodyEnd = bodyStart + cl;
+      if (bodyEnd >= len) return -1;
+      if (buf[bodyEnd] !== NUL) throw new Error('STOMP frame not NUL-terminated after content-length');
+    } else {
+      bodyEnd = buf.indexOf(NUL, bodyStart);
+      if (bodyEnd < 0 || bodyEnd >= len) return -1;
+    }
+    this.onMessage(buf, bodyStart, bodyEnd);
+    return bodyEnd + 1;
   }
 }

@@ -1,6 +1,9 @@
 // Subscriber worker thread. Opens `count` STOMP connections (tcp or ws), each
 // subscribing to one destination, then checks every MESSAGE for loss,
-// duplicates and order per publisher and records end-to-end latency.
+// duplicates and order per publisher and records end-to-end latency (from the
+// send time in the body to the time the socket chunk holding it was read).
+// Several of these workers can share one scenario (fanout-ws uses 2); each
+// checks its own subscriptions.
 //
 // Messages from parent:
 //   {type:'start', cfg, sab}  -> connect + subscribe all, reply {type:'ready', ...}
@@ -8,7 +11,7 @@
 //                                it goes quiet), reply {type:'result', ...}
 //   {type:'close'}            -> close every connection, reply {type:'closed'}
 import { parentPort } from 'node:worker_threads';
-import { StompConn } from './stomp.mjs';
+import { StompConn } from './conn.mjs';
 import { Histogram, SeqTracker, nowMs, readBody } from './stats.mjs';
 
 const DELIVERED = 0;
@@ -20,23 +23,42 @@ const hist = new Histogram();
 let foreign = 0; // MESSAGE bodies that are not ours
 let lastDeliveryAt = 0;
 let closedEarly = 0;
+// Per input chunk, not per message: the receive time (one clock read for all
+// the messages a chunk holds) and the delivered count (one Atomics.add on the
+// counter the publisher and the other subscriber workers share).
+let now = 0;
+let delivered = 0;
+const beforeRead = () => { now = nowMs(); };
+const afterRead = () => {
+  if (delivered === 0) return;
+  Atomics.add(ctr, DELIVERED, delivered);
+  delivered = 0;
+  lastDeliveryAt = now;
+};
 
 function makeSub(i) {
   const target = cfg.kind === 'tcp' ? { port: cfg.port } : cfg.url;
-  const conn = new StompConn(cfg.kind, target, cfg.connectHeaders);
+  const conn = new StompConn(cfg.kind, target, cfg.connectHeaders, { wsClient: cfg.wsClient });
   const sub = { conn, trackers: new Map(), received: 0 };
   const body = { pub: 0, serial: 0, ts: 0 };
-  conn.onFrame = (cmd, raw, buf, s, e) => {
-    const now = nowMs();
-    lastDeliveryAt = now;
+  let lastPub = -1;
+  let last = null; // tracker of lastPub
+  const onBody = (buf, s, e) => {
     if (!readBody(buf, s, e, body)) { foreign++; return; }
-    let t = sub.trackers.get(body.pub);
-    if (!t) { t = new SeqTracker(); sub.trackers.set(body.pub, t); }
-    t.add(body.serial);
+    if (body.pub !== lastPub) {
+      last = sub.trackers.get(body.pub);
+      if (!last) { last = new SeqTracker(); sub.trackers.set(body.pub, last); }
+      lastPub = body.pub;
+    }
+    last.add(body.serial);
     sub.received++;
     hist.record(now - body.ts);
-    Atomics.add(ctr, DELIVERED, 1);
+    delivered++;
   };
+  if (cfg.reader === 'full') conn.onFrame = (cmd, raw, buf, s, e) => onBody(buf, s, e);
+  else conn.onMessage = onBody;
+  conn.beforeRead = beforeRead;
+  conn.afterRead = afterRead;
   conn.onClose = () => { if (!sub.closing) closedEarly++; };
   const dest = cfg.destination ?? `${cfg.destinationPrefix}${i}`;
   return { sub, dest };

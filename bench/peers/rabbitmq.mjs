@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { probeStomp } from '../loadgen/stomp.mjs';
+import { probeStomp } from '../loadgen/conn.mjs';
 
 const RABBIT_SERVER = process.env.RABBITMQ_SERVER_BIN || '/usr/lib/rabbitmq/bin/rabbitmq-server';
 const EPMD = process.env.EPMD_BIN || 'epmd';

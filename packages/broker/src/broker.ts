@@ -48,6 +48,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     store,
     maxDeliveries: config.maxDeliveries,
     deadLetterQueue: config.deadLetterQueue,
+    maxQueueLength: config.maxQueueLength,
     onStoreError: (err) => logger.error({ err }, 'store commit failed'),
   });
   const recovered = await router.recover();

@@ -46,7 +46,7 @@ export const SCHEMA = {
     type: 'string', default: '/queue/DLQ', doc: 'Destination of dead-lettered messages',
     check: (v: string) => (/^\/queue\/\S+$/.test(v) ? undefined : 'must be a queue destination like /queue/DLQ'),
   },
-  maxQueueLength: { type: 'integer', default: 0, min: 0, max: 1000000000, doc: 'Most messages held by one queue (0 = unbounded)' },
+  maxQueueLength: { type: 'integer', default: 0, min: 0, max: 1000000000, doc: 'Most messages held by one queue (past it the oldest goes to the dead-letter queue) and parked per client-ack topic subscription (0 = unbounded)' },
   users: { type: 'users', default: [], doc: 'Accepted logins, as login:passcode,login2:passcode2 (none = anonymous access)' },
   connectTimeoutMs: { type: 'integer', default: 10000, min: 1, max: 3600000, doc: 'A socket that sends no CONNECT within this many ms is closed' },
   shutdownTimeoutMs: { type: 'integer', default: 5000, min: 1, max: 3600000, doc: 'Time allowed for a graceful shutdown before a hard exit, in ms' },

@@ -16,6 +16,8 @@ export interface RouterOptions {
   maxDeliveries: number;
   /** Destination of the dead-letter queue (a `/queue/...`). */
   deadLetterQueue: string;
+  /** Messages one queue may hold; past it the oldest is dead-lettered (RabbitMQ's drop-head). 0 = unbounded. */
+  maxQueueLength?: number;
   /** Called when a store commit fails (the broker logs it; receipts are refused). */
   onStoreError?: (err: unknown) => void;
 }
@@ -75,7 +77,18 @@ export class Router implements QueueHooks {
     this.stats.published++;
     const dest = msg.destination;
     if (isQueue(dest)) {
+      // A reply queue exists only while its requester is connected: replies to a
+      // requester that left are dropped, not kept where nobody can ever read them.
+      if (dest.startsWith('/reply-queue/') && !this.queues.has(dest)) {
+        this.stats.unrouted++;
+        return undefined;
+      }
       const q = this.queue(dest);
+      const max = this.opts.maxQueueLength ?? 0;
+      if (max > 0 && q.depth >= max) {
+        const oldest = q.messages.shift();
+        if (oldest !== undefined) this.deadLetter(dest, dest, oldest, 'max-length');
+      }
       let done: Promise<void> | undefined;
       if (msg.persistent) {
         const b = this.openBatch();

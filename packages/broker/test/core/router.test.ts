@@ -36,6 +36,20 @@ async function stored(store: MessageStore): Promise<Record<string, string[]>> {
 }
 
 describe('Router: queues', () => {
+  it('a reply to a reply queue whose requester left is dropped, not kept unreadable', async () => {
+    const { router } = await setup();
+    router.publish(msg('/reply-queue/gone-r1', 'late reply'));
+    assert.equal(router.queues.has('/reply-queue/gone-r1'), false);
+    assert.equal(router.stats.unrouted, 1);
+    const t = new FakeTarget();
+    const sub = makeSub(t, '/reply-queue/live-r1');
+    router.subscribe(sub);
+    router.publish(msg('/reply-queue/live-r1', 'reply'));
+    assert.deepEqual(t.bodies(), ['reply']);
+    router.unsubscribe(sub);
+    assert.equal(router.queues.has('/reply-queue/live-r1'), false, 'deleted with its consumer');
+  });
+
   it('round robin over consumers subscribed through the router', async () => {
     const { router } = await setup();
     const [ta, tb] = [new FakeTarget(), new FakeTarget()];

@@ -287,3 +287,30 @@ describe('MESSAGE bodies', () => {
     assert.ok(Buffer.from(m.body).equals(big));
   });
 });
+
+describe('--max-queue-length', () => {
+  let small: SpawnedBroker;
+  before(async () => {
+    small = await spawnBroker(['--max-queue-length', '3']);
+  });
+  after(async () => {
+    await small.stop();
+  });
+
+  // A full queue drops its oldest message to the dead-letter queue (RabbitMQ's
+  // x-max-length default overflow, drop-head); the newest messages are kept.
+  it('a queue holds at most that many messages; the oldest go to the DLQ', async () => {
+    const q = `/queue/${uniq('max')}`;
+    const p = await open(small.stompPort);
+    for (let i = 0; i < 5; i++) send(p, 'SEND', { destination: q }, `m${i}`);
+    await rt(p, 'SEND', { destination: q }, 'm5');
+    const c = await open(small.stompPort);
+    await subscribe(c, 's', q);
+    await sleep(200);
+    const got = c.frames.filter((f) => f.command === 'MESSAGE');
+    p.close();
+    c.close();
+    assert.ok(got.length <= 3, `the queue held ${got.length} messages`);
+    assert.deepEqual(got.map((f) => Buffer.from(f.body).toString()), ['m3', 'm4', 'm5']);
+  });
+});

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getHeader, type Frame } from '@stompbox/stomp-codec';
 import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, body, open, publish, quiet, rt, send, sleep, subscribe, take, uniq, type Client } from '../support/messaging.js';
+import { bodies, body, errorAndClose, open, publish, quiet, rt, send, sleep, subscribe, take, uniq, type Client } from '../support/messaging.js';
 
 let broker: SpawnedBroker;
 const clients: Client[] = [];
@@ -166,6 +166,13 @@ describe('ACK in each protocol version', () => {
     assert.ok(redelivered(again));
   });
 
+  it('STOMP 1.0 has no NACK: ERROR', async () => {
+    const c = await client({ version: '1.0' });
+    c.send('NACK', { 'message-id': 'x' });
+    const e = await errorAndClose(c);
+    assert.match(getHeader(e.headers, 'message') ?? '', /NACK/);
+  });
+
   it('STOMP 1.0: ACK with message-id alone', async () => {
     const q = `/queue/${uniq('v10')}`;
     const p = await client();
@@ -238,6 +245,24 @@ describe('NACK and dead-lettering', () => {
     await drain(q, 0);
   });
 
+  it('--max-deliveries 3 also counts deliveries to consumers that closed without acking', async () => {
+    const q = `/queue/${uniq('crash')}`;
+    const p = await client();
+    await publish(p, q, ['crashy']);
+    for (let i = 1; i <= 3; i++) {
+      const c = await client();
+      await subscribe(c, 's', q, { ack: 'client' });
+      const [m] = await take(c, 1);
+      assert.equal(redelivered(m), i > 1);
+      c.close();
+      await c.closed;
+    }
+    await drain(q, 0);
+    const d = await deadLetter(q);
+    assert.equal(body(d), 'crashy');
+    assert.equal(getHeader(d.headers, 'x-death-reason'), 'delivery-limit');
+  });
+
   it('an expired queue message is dead-lettered with x-death-reason:expired', async () => {
     const q = `/queue/${uniq('exp')}`;
     const p = await client();
@@ -306,6 +331,24 @@ describe('prefetch', () => {
       assert.deepEqual(rest, mode === 'client' ? ['p6'] : ['p5', 'p6']);
     });
   }
+
+  it('a topic subscription with client acks and prefetch-count:1 parks the rest and delivers it as acks arrive', async () => {
+    const t = `/topic/${uniq('tpf')}`;
+    const c = await client();
+    await subscribe(c, 's', t, { ack: 'client', 'prefetch-count': '1' });
+    const p = await client();
+    await publish(p, t, ['t1', 't2', 't3']);
+    let [m] = await take(c, 1);
+    assert.equal(body(m), 't1');
+    await quiet(c);
+    for (const next of ['t2', 't3']) {
+      await rt(c, 'ACK', { id: ack(m) });
+      [m] = await take(c, 1);
+      assert.equal(body(m), next);
+    }
+    await rt(c, 'ACK', { id: ack(m) });
+    await quiet(c);
+  });
 
   it('with auto ack, prefetch-count does not hold messages back', async () => {
     const q = `/queue/${uniq('pfa')}`;
