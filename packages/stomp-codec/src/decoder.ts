@@ -88,6 +88,8 @@ export class StompDecoder {
   private phase: Phase = 'line';
   /** Bytes of an incomplete line carried over from the previous chunk. */
   private partial: Uint8Array | null = null;
+  /** Bytes of `partial` in use (it has spare room to grow into). */
+  private partialLen = 0;
   private command: string | null = null;
   private headers: string[] = [];
   private contentLength = -1;
@@ -130,6 +132,7 @@ export class StompDecoder {
     } catch (err) {
       this.phase = 'failed';
       this.partial = null;
+      this.partialLen = 0;
       this.body = null;
       this.bodyChunks = [];
       throw err;
@@ -157,21 +160,28 @@ export class StompDecoder {
     while (off < len) {
       let lf = data.indexOf(LF, off);
       if (this.partial !== null) {
-        // Join the carried-over prefix with the rest of the line (small: at most maxLine).
+        // Append to the carried-over prefix (at most maxLine). The buffer grows by
+        // doubling, so a line trickled in one byte per chunk costs O(n), not O(n^2).
         const tail = lf === -1 ? len - off : lf - off;
-        if (this.partial.length + tail > maxLine + 1) this.lineTooLong();
-        const joined = alloc(this.partial.length + tail);
-        joined.set(this.partial, 0);
-        joined.set(data.subarray(off, off + tail), this.partial.length);
+        const have = this.partialLen;
+        if (have + tail > maxLine + 1) this.lineTooLong();
+        let buf = this.partial;
+        if (have + tail > buf.length) {
+          const grown = alloc(Math.min(maxLine + 2, Math.max(have + tail, buf.length * 2)));
+          grown.set(buf.subarray(0, have), 0);
+          buf = this.partial = grown;
+        }
+        buf.set(data.subarray(off, off + tail), have);
+        this.partialLen = have + tail;
         if (lf === -1) {
-          this.partial = joined;
           this.countFrameBytes(tail);
           return len;
         }
         this.partial = null;
+        this.partialLen = 0;
         this.countFrameBytes(tail + 1);
         off = lf + 1;
-        if (this.line(joined, 0, joined.length)) return off;
+        if (this.line(buf, 0, have + tail)) return off;
         continue;
       }
       if (lf === -1) {
@@ -182,6 +192,7 @@ export class StompDecoder {
         } else if (rest > maxLine + 1) this.lineTooLong();
         this.countFrameBytes(rest);
         this.partial = copy(data, off, len);
+        this.partialLen = len - off;
         return len;
       }
       this.countFrameBytes(lf + 1 - off);
