@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { after, before } from 'node:test';
+import { spawnBroker, type SpawnedBroker } from './spawn-broker.js';
 import { StompDecoder, encodeFrame, getHeader, unescape, type Frame, type StompVersion } from '@stompbox/stomp-codec';
 import { tcpClient, wsClient, type RawClient } from './raw-client.js';
 
@@ -165,6 +167,29 @@ export async function slowSubscriber(port: number, destination: string, extra: R
       socket.resume();
       while (!closed && Date.now() - lastData < settleMs) await sleep(25);
       return { frames, closed };
+    },
+  };
+}
+
+/**
+ * One broker for a test file: started in `before`, stopped (with every client the file
+ * opened) in `after`. `client()` opens a connected client over TCP, or WebSocket with `ws`.
+ */
+export function fileBroker(args: string[] = []): { client(opts?: Parameters<typeof open>[1] & { ws?: boolean }): Promise<Client> } {
+  let broker: SpawnedBroker;
+  const clients: Client[] = [];
+  before(async () => {
+    broker = await spawnBroker(args);
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await broker.stop();
+  });
+  return {
+    async client(opts = {}) {
+      const c = await open(opts.ws ? broker.wsUrl : broker.stompPort, opts);
+      clients.push(c);
+      return c;
     },
   };
 }

@@ -7,23 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFrame, getHeader, type Frame } from '@stompbox/stomp-codec';
 import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, body, hdr, open, publish, quiet, rt, send, sleep, subscribe, take, uniq, type Client } from '../support/messaging.js';
+import { bodies, body, hdr, open, publish, quiet, rt, send, sleep, subscribe, take, uniq, fileBroker } from '../support/messaging.js';
 
-let broker: SpawnedBroker;
-const clients: Client[] = [];
-async function client(opts: Parameters<typeof open>[1] & { ws?: boolean } = {}): Promise<Client> {
-  const c = await open(opts.ws ? broker.wsUrl : broker.stompPort, opts);
-  clients.push(c);
-  return c;
-}
-
-before(async () => {
-  broker = await spawnBroker();
-});
-after(async () => {
-  for (const c of clients) c.close();
-  await broker.stop();
-});
+const { client } = fileBroker();
 
 const names = (f: Frame) => f.headers.filter((_, i) => i % 2 === 0);
 

@@ -3,27 +3,12 @@
  * destinations outside `/topic/` (Spring's simple broker, as mini-programs use it),
  * and temp queues (`reply-to: /temp-queue/...`, rewritten to `/reply-queue/...`).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getHeader } from '@stompbox/stomp-codec';
-import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, body, errorAndClose, open, publish, quiet, rt, send, subscribe, take, uniq, type Client } from '../support/messaging.js';
+import { bodies, body, errorAndClose, publish, quiet, rt, send, subscribe, take, uniq, type Client, fileBroker } from '../support/messaging.js';
 
-let broker: SpawnedBroker;
-const clients: Client[] = [];
-async function client(opts: Parameters<typeof open>[1] & { ws?: boolean } = {}): Promise<Client> {
-  const c = await open(opts.ws ? broker.wsUrl : broker.stompPort, opts);
-  clients.push(c);
-  return c;
-}
-
-before(async () => {
-  broker = await spawnBroker();
-});
-after(async () => {
-  for (const c of clients) c.close();
-  await broker.stop();
-});
+const { client } = fileBroker();
 
 /** Collects MESSAGE bodies until the one whose body is `end` (excluded). */
 async function until(c: Client, end: string): Promise<string[]> {

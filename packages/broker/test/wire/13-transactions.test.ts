@@ -3,27 +3,12 @@
  * NACK frames naming a transaction take effect at COMMIT, in order; ABORT and a
  * closed connection discard them; unknown or duplicate transactions are errors.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getHeader, type Frame } from '@stompbox/stomp-codec';
-import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, body, errorAndClose, open, publish, quiet, rt, send, subscribe, take, uniq, type Client } from '../support/messaging.js';
+import { bodies, body, errorAndClose, publish, quiet, rt, send, subscribe, take, uniq, type Client, fileBroker } from '../support/messaging.js';
 
-let broker: SpawnedBroker;
-const clients: Client[] = [];
-async function client(opts: Parameters<typeof open>[1] = {}): Promise<Client> {
-  const c = await open(broker.stompPort, opts);
-  clients.push(c);
-  return c;
-}
-
-before(async () => {
-  broker = await spawnBroker();
-});
-after(async () => {
-  for (const c of clients) c.close();
-  await broker.stop();
-});
+const { client } = fileBroker();
 
 const ack = (f: Frame) => getHeader(f.headers, 'ack') as string;
 const redelivered = (f: Frame) => getHeader(f.headers, 'redelivered') === 'true';

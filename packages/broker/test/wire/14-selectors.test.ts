@@ -4,27 +4,12 @@
  * messages stay for other consumers; header strings compare as numbers; IN, LIKE,
  * IS NULL; a malformed selector is an ERROR that names the problem.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getHeader } from '@stompbox/stomp-codec';
-import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, errorAndClose, hdr, open, publish, quiet, rt, send, subscribe, take, uniq, type Client } from '../support/messaging.js';
+import { bodies, errorAndClose, hdr, publish, quiet, rt, send, subscribe, take, uniq, fileBroker } from '../support/messaging.js';
 
-let broker: SpawnedBroker;
-const clients: Client[] = [];
-async function client(opts: Parameters<typeof open>[1] & { ws?: boolean } = {}): Promise<Client> {
-  const c = await open(opts.ws ? broker.wsUrl : broker.stompPort, opts);
-  clients.push(c);
-  return c;
-}
-
-before(async () => {
-  broker = await spawnBroker();
-});
-after(async () => {
-  for (const c of clients) c.close();
-  await broker.stop();
-});
+const { client } = fileBroker();
 
 /** Publishes one message per header set (body = its index) and returns the bodies a selector lets through. */
 async function filter(selector: string, sets: Record<string, string | undefined>[]): Promise<string[]> {
