@@ -17,8 +17,14 @@ const N = 5000;
 const SIZE = 2048;
 const LIMIT = 65536;
 
-/** Publishes N messages of SIZE bytes in one burst (one socket write); resolves once the broker routed them all. */
-async function blast(port: number, destination: string, n = N): Promise<void> {
+/**
+ * Publishes N messages of SIZE bytes in one burst (one socket write), or, with
+ * `paced`, in bursts of a tenth each, waiting for `paced(k)` (the healthy readers
+ * have k messages) in between: a healthy reader in this busy test process must not
+ * itself fall megabytes behind, while a reader that stops still gets all 10 MB queued.
+ * Resolves once the broker routed them all.
+ */
+async function blast(port: number, destination: string, n = N, paced?: (k: number) => Promise<unknown>): Promise<void> {
   const p = await tcpClient(port);
   p.send('CONNECT', { 'accept-version': '1.2', host: '/', 'heart-beat': '0,0' });
   await p.next('CONNECTED');
@@ -29,7 +35,14 @@ async function blast(port: number, destination: string, n = N): Promise<void> {
     if (i === n - 1) headers.receipt = 'all';
     frames.push(encodeFrame('SEND', headers, `${String(i).padStart(10, '0')}:${pad}`));
   }
-  p.write(Buffer.concat(frames));
+  if (paced === undefined) p.write(Buffer.concat(frames));
+  else {
+    const step = Math.ceil(n / 10);
+    for (let k = 0; k < n; k += step) {
+      p.write(Buffer.concat(frames.slice(k, k + step)));
+      await paced(Math.min(n, k + step));
+    }
+  }
   await p.next('RECEIPT', undefined, 20000);
   p.close();
 }
@@ -91,7 +104,7 @@ describe('policy disconnect (the default)', () => {
     await subscribe(healthyWs, 'h', t);
     const slow = await slowSubscriber(broker.stompPort, t);
     const rss0 = rssKb(broker.pid);
-    await blast(broker.stompPort, t);
+    await blast(broker.stompPort, t, N, (k) => Promise.all([collect(healthy, k), collect(healthyWs, k)]));
     const got = await collect(healthy, N);
     assertInOrder(await collect(healthyWs, N));
     const rss1 = rssKb(broker.pid);
@@ -156,7 +169,7 @@ describe('policy drop', () => {
     await subscribe(healthy, 'h', t);
     const slow = await slowSubscriber(broker.stompPort, t);
     const rss0 = rssKb(broker.pid);
-    await blast(broker.stompPort, t);
+    await blast(broker.stompPort, t, N, (k) => collect(healthy, k));
     assertInOrder(await collect(healthy, N));
     const rss1 = rssKb(broker.pid);
     const r = await slow.resume();
