@@ -8,7 +8,7 @@
  * every interval/2 and beats if nothing was written since its last look (so the
  * gap never exceeds the interval); the receive timer looks four times per
  * tolerance x interval and declares the client dead once nothing at all has arrived
- * for that long (so within 1.25 x of it, never before).
+ * for that long (so between 1 and 1.25 times the limit, never earlier).
  */
 export interface Negotiated {
   /** Server -> client interval in ms (0 = none). */
