@@ -1,12 +1,14 @@
 // Shared helpers for the browser tests (not a test file itself): a tiny static file
-// server on 127.0.0.1, the headless Chromium launch, the broker spawner, and
-// screenshots of the test's pages when a test fails.
+// server on 127.0.0.1, the headless Chromium launch, the broker spawner, screenshots
+// of the test's pages when a test fails, and the set-up of the stompjs guide tests.
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 
 const require = createRequire(import.meta.url);
 
@@ -121,4 +123,100 @@ export async function withScreenshots(t, fn) {
   } finally {
     for (const p of pages) await p.close().catch(() => undefined);
   }
+}
+
+// The stompjs 2.3.3 guide in headless Chromium (stompjs-browser-*.test.mjs).
+
+// Helpers the page offers to the evaluated snippets; the STOMP calls themselves are the guide's.
+const HELPERS = `
+window.sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Resolves when pred() holds (checked every 10 ms); rejects after ms. */
+window.until = async (pred, ms = 4000, what = 'condition') => {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await sleep(10);
+  }
+};
+/** Calls client.connect(...args, onConnect, onError) and settles with the CONNECTED frame or the error. */
+window.connected = (client, ...args) => new Promise((resolve, reject) => {
+  client.connect(...args, (frame) => resolve(frame), (err) => reject(new Error(typeof err === 'string' ? err : 'ERROR ' + JSON.stringify(err.headers))));
+});
+/** Plain data of a received MESSAGE frame. */
+window.plain = (m) => ({ command: m.command, headers: { ...m.headers }, body: m.body });
+/** Waits for the RECEIPT with this id: everything the client sent before it was processed. */
+window.receipt = (client, id) => new Promise((resolve, reject) => {
+  const prev = client.onreceipt;
+  const timer = setTimeout(() => reject(new Error('no RECEIPT ' + id)), 4000);
+  client.onreceipt = (frame) => {
+    if (frame.headers['receipt-id'] === id) { clearTimeout(timer); client.onreceipt = prev; resolve(frame); }
+    else if (prev) prev(frame);
+  };
+});
+`;
+
+const TEST_PAGE = `<!DOCTYPE html>
+<html><head><meta charset="UTF-8"><title>stompjs guide</title>
+<script src="/js/sockjs.min.js"></script>
+<script src="/js/stomp.min.js"></script>
+<script>${HELPERS}</script>
+</head><body><h1>stompjs 2.3.3 guide</h1></body></html>`;
+
+// The guide's own credentials. Server heart-beats are short so that the heart-beat test
+// sees them within a second; a client gets them only if it asks (its default is 10 s).
+export const GUIDE_LOGIN = 'mylogin';
+export const GUIDE_PASSCODE = 'mypasscode';
+
+/**
+ * Call inside a describe: before its tests, starts a broker with the guide's login, a
+ * static site serving the guide page with stomp.min.js, and Chromium; stops them after.
+ * Returns `inPage(fn)`, a test function that runs `fn(page)` on a fresh guide page (with
+ * screenshots on failure), `env()`, what the page's snippets need, and the running `broker`
+ * with its `sessionsUrl`.
+ */
+export function guideInBrowser() {
+  let broker;
+  let site;
+  let browser;
+  let sessionsUrl;
+
+  before(async () => {
+    [broker, site, browser] = await Promise.all([
+      spawnBroker(['--users', `${GUIDE_LOGIN}:${GUIDE_PASSCODE}`, '--heartbeat-send-ms', '200', '--heartbeat-receive-ms', '500']),
+      startStaticServer({ '/guide.html': { body: TEST_PAGE, type: 'text/html; charset=utf-8' }, ...CLIENT_SCRIPTS }),
+      launchChromium(),
+    ]);
+    sessionsUrl = `http://127.0.0.1:${broker.httpPort}/healthz`;
+  });
+
+  after(async () => {
+    await closeChromium(browser);
+    await site?.close();
+    await broker?.stop();
+  });
+
+  /** A fresh page with stomp.min.js loaded; runs `fn(page)` with screenshots on failure. */
+  function inPage(fn, { screenshots = true } = {}) {
+    return (t) =>
+      withScreenshots(t, async (track) => {
+        const page = await browser.newPage();
+        if (screenshots) track(page);
+        else t.after(() => page.close().catch(() => undefined));
+        const errors = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${site.origin}/guide.html`);
+        assert.equal(await page.evaluate(() => typeof Stomp), 'object');
+        await fn(page);
+        assert.deepEqual(errors, [], 'no uncaught errors in the page');
+      });
+  }
+
+  const env = () => ({ wsUrl: broker.wsUrl, login: GUIDE_LOGIN, passcode: GUIDE_PASSCODE });
+
+  return {
+    inPage,
+    env,
+    get broker() { return broker; },
+    get sessionsUrl() { return sessionsUrl; },
+  };
 }

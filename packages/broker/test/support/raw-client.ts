@@ -19,7 +19,24 @@ export interface RawClient {
   close(): void;
 }
 
-function makeClient(writeFn: (d: Uint8Array) => void, closeFn: () => void): { client: RawClient; feed(d: Uint8Array): void; ended(): void } {
+/** How a `frameClient` behaves. */
+export interface FrameClientOptions {
+  /** How long `next` waits by default, in ms. */
+  timeoutMs?: number;
+  /** Unescape headers as the version in CONNECTED says (CONNECTED is never escaped itself). */
+  followVersion?: boolean;
+}
+
+/**
+ * The transport-independent part of a client: `feed` it what arrives and call `ended`
+ * when the connection closes; it decodes frames, hands them to whoever waits in `next`
+ * and keeps the others in `frames`. `raw-client.ts` and the wire tests' peers build on it.
+ */
+export function frameClient(
+  writeFn: (d: Uint8Array) => void,
+  closeFn: () => void,
+  opts: FrameClientOptions = {},
+): { client: RawClient; feed(d: Uint8Array): void; ended(): void } {
   const frames: Frame[] = [];
   const waiters: { command: string; pred?: (f: Frame) => boolean; resolve(f: Frame): void }[] = [];
   let closed = false;
@@ -27,6 +44,7 @@ function makeClient(writeFn: (d: Uint8Array) => void, closeFn: () => void): { cl
   const closedP = new Promise<void>((r) => (resolveClosed = r));
   const decoder = new StompDecoder({
     onFrame: (f) => {
+      if (opts.followVersion && f.command === 'CONNECTED') decoder.version = (getHeader(f.headers, 'version') ?? '1.0') as StompVersion;
       const copy: Frame = { command: f.command, headers: f.headers, body: Buffer.from(f.body) };
       const i = waiters.findIndex((w) => w.command === copy.command && (!w.pred || w.pred(copy)));
       if (i >= 0) waiters.splice(i, 1)[0].resolve(copy);
@@ -41,14 +59,15 @@ function makeClient(writeFn: (d: Uint8Array) => void, closeFn: () => void): { cl
     send(command, headers, body, version) {
       writeFn(encodeFrame(command, headers, body, { version }));
     },
-    next(command, pred, timeoutMs = 5000) {
+    next(command, pred, timeoutMs = opts.timeoutMs ?? 5000) {
       const i = frames.findIndex((f) => f.command === command && (!pred || pred(f)));
       if (i >= 0) return Promise.resolve(frames.splice(i, 1)[0]);
       return new Promise((resolve, reject) => {
         const w = { command, pred, resolve: (f: Frame) => { clearTimeout(t); resolve(f); } };
         const t = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`timeout waiting for ${command}; got ${frames.map((f) => f.command + ':' + (getHeader(f.headers, 'message') ?? '')).join(', ')}`));
+          const got = frames.map((f) => f.command + ':' + (getHeader(f.headers, 'message') ?? '')).join(', ');
+          reject(new Error(`timeout waiting for ${command}; got [${got}]${closed ? ' (connection closed)' : ''}`));
         }, timeoutMs);
         waiters.push(w);
       });
@@ -68,7 +87,7 @@ function makeClient(writeFn: (d: Uint8Array) => void, closeFn: () => void): { cl
 export function tcpClient(port: number): Promise<RawClient> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, '127.0.0.1');
-    const { client, feed, ended } = makeClient((d) => s.write(d), () => s.destroy());
+    const { client, feed, ended } = frameClient((d) => s.write(d), () => s.destroy());
     s.on('data', feed);
     s.on('close', ended);
     s.on('error', () => undefined);
@@ -80,7 +99,7 @@ export function tcpClient(port: number): Promise<RawClient> {
 export function wsClient(url: string, protocols: string[] = ['v12.stomp']): Promise<RawClient> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols);
-    const { client, feed, ended } = makeClient((d) => ws.send(d), () => ws.close());
+    const { client, feed, ended } = frameClient((d) => ws.send(d), () => ws.close());
     ws.on('message', (d: Buffer) => feed(d));
     ws.on('close', ended);
     ws.on('error', () => undefined);
@@ -89,7 +108,7 @@ export function wsClient(url: string, protocols: string[] = ['v12.stomp']): Prom
   });
 }
 
-/** CONNECT and wait for CONNECTED. */
+/** CONNECT (STOMP 1.2, no heart-beats unless given) and wait for CONNECTED. */
 export async function connect(c: RawClient, headers: Record<string, string> = {}): Promise<Frame> {
   c.send('CONNECT', { 'accept-version': '1.2', host: '/', 'heart-beat': '0,0', ...headers });
   return c.next('CONNECTED');

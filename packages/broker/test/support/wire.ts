@@ -1,8 +1,8 @@
 /**
  * Helpers for the black-box wire tests (`test/wire/*.test.ts`): peers that record
  * what arrived exactly as it arrived (raw TCP chunks with timestamps, WebSocket
- * messages with their text/binary kind) while also decoding frames like
- * `raw-client.ts` does, plus small timing and CLI helpers.
+ * messages with their text/binary kind) on top of `raw-client.ts`'s frame
+ * decoding, plus small timing and CLI helpers.
  */
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
@@ -12,8 +12,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { StompDecoder, encodeFrame, getHeader, type Frame, type StompVersion } from '@stompbox/stomp-codec';
-import type { RawClient } from './raw-client.js';
+import { getHeader, type Frame } from '@stompbox/stomp-codec';
+import { frameClient, type RawClient } from './raw-client.js';
 import { CLI } from './spawn-broker.js';
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -50,56 +50,20 @@ export interface WsPeer extends Peer {
   closeCode: number | undefined;
 }
 
+/** A `frameClient` that also records every arrival and the time the connection closed. */
 function makePeer(writeFn: (d: Uint8Array) => void, closeFn: () => void) {
-  const frames: Frame[] = [];
   const arrivals: Arrival[] = [];
-  const waiters: { command: string; pred?: (f: Frame) => boolean; resolve(f: Frame): void }[] = [];
-  let resolveClosed: () => void = () => undefined;
-  const closed = new Promise<void>((r) => (resolveClosed = r));
-  const decoder = new StompDecoder({
-    onFrame: (f) => {
-      // Unescape as the negotiated version says (CONNECTED is never escaped itself).
-      if (f.command === 'CONNECTED') decoder.version = (getHeader(f.headers, 'version') ?? '1.0') as StompVersion;
-      const copy: Frame = { command: f.command, headers: f.headers, body: Buffer.from(f.body) };
-      const i = waiters.findIndex((w) => w.command === copy.command && (!w.pred || w.pred(copy)));
-      if (i >= 0) waiters.splice(i, 1)[0].resolve(copy);
-      else frames.push(copy);
-    },
-  });
-  const peer: Peer = {
-    frames,
-    arrivals,
-    closed,
-    closedAt: undefined,
-    isClosed: () => peer.closedAt !== undefined,
-    write: (d) => writeFn(typeof d === 'string' ? Buffer.from(d) : d),
-    send(command, headers, body, version?: StompVersion) {
-      writeFn(encodeFrame(command, headers, body, { version }));
-    },
-    next(command, pred, timeoutMs = 3000) {
-      const i = frames.findIndex((f) => f.command === command && (!pred || pred(f)));
-      if (i >= 0) return Promise.resolve(frames.splice(i, 1)[0]);
-      return new Promise((resolve, reject) => {
-        const w = { command, pred, resolve: (f: Frame) => { clearTimeout(t); resolve(f); } };
-        const t = setTimeout(() => {
-          waiters.splice(waiters.indexOf(w), 1);
-          const got = frames.map((f) => f.command + ':' + (getHeader(f.headers, 'message') ?? '')).join(', ');
-          reject(new Error(`timeout waiting for ${command}; got [${got}]${peer.closedAt !== undefined ? ' (connection closed)' : ''}`));
-        }, timeoutMs);
-        waiters.push(w);
-      });
-    },
-    close: closeFn,
-  };
+  const { client, feed, ended } = frameClient(writeFn, closeFn, { timeoutMs: 3000, followVersion: true });
+  const peer: Peer = Object.assign(client, { arrivals, closedAt: undefined as number | undefined });
   return {
     peer,
     feed(data: Buffer, binary: boolean) {
       arrivals.push({ at: Date.now(), data, binary });
-      decoder.push(data);
+      feed(data);
     },
     ended() {
       if (peer.closedAt === undefined) peer.closedAt = Date.now();
-      resolveClosed();
+      ended();
     },
   };
 }
@@ -141,10 +105,7 @@ export function wsPeer(url: string, protocols: string[] = ['v12.stomp']): Promis
 }
 
 /** CONNECT (STOMP 1.2, no heart-beats unless given) and wait for CONNECTED. */
-export async function stompConnect(c: RawClient, headers: Record<string, string> = {}): Promise<Frame> {
-  c.send('CONNECT', { 'accept-version': '1.2', host: '/', 'heart-beat': '0,0', ...headers });
-  return c.next('CONNECTED');
-}
+export { connect as stompConnect } from './raw-client.js';
 
 /**
  * Waits for the connection to close and returns the ERROR frame that must have

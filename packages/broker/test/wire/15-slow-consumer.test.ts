@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFrame, getHeader, type Frame } from '@stompbox/stomp-codec';
-import { tcpClient } from '../support/raw-client.js';
+import { connect, tcpClient } from '../support/raw-client.js';
 import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
 import { body, open, rssKb, rt, sleep, slowSubscriber, subscribe, uniq, type Client } from '../support/messaging.js';
 
@@ -26,8 +26,7 @@ const LIMIT = 65536;
  */
 async function blast(port: number, destination: string, n = N, paced?: (k: number) => Promise<unknown>): Promise<void> {
   const p = await tcpClient(port);
-  p.send('CONNECT', { 'accept-version': '1.2', host: '/', 'heart-beat': '0,0' });
-  await p.next('CONNECTED');
+  await connect(p);
   const pad = 'x'.repeat(SIZE - 11);
   const frames: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
@@ -83,18 +82,36 @@ async function client(ws = false): Promise<Client> {
   clients.push(c);
   return c;
 }
-function stopAll() {
-  for (const c of clients.splice(0)) c.close();
+
+/** Starts `broker` with these arguments before the suite's tests; closes its clients and stops it after. */
+function brokerForSuite(args: string[]): void {
+  before(async () => {
+    broker = await spawnBroker(args);
+  });
+  after(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await broker.stop();
+  });
+}
+
+/**
+ * On queue `q`: a consumer that stops reading, N messages published, then another
+ * consumer; the slow one reads again, and both are given time to get the N between them.
+ * Returns the slow one, what it read (`r`), the other one, and how many they got in all.
+ */
+async function slowThenOther(q: string) {
+  const slow = await slowSubscriber(broker.stompPort, q);
+  await blast(broker.stompPort, q);
+  const other = await client();
+  await subscribe(other, 'o', q);
+  await sleep(300);
+  const r = await slow.resume();
+  const total = await settle(() => messages(r.frames).length + messages(other.frames).length, N);
+  return { slow, r, other, total };
 }
 
 describe('policy disconnect (the default)', () => {
-  before(async () => {
-    broker = await spawnBroker(['--max-output-bytes', String(LIMIT)]);
-  });
-  after(async () => {
-    stopAll();
-    await broker.stop();
-  });
+  brokerForSuite(['--max-output-bytes', String(LIMIT)]);
 
   it('a topic subscriber that stops reading is disconnected; RSS stays bounded; healthy subscribers get every message', async () => {
     const t = `/topic/${uniq('slow')}`;
@@ -123,13 +140,7 @@ describe('policy disconnect (the default)', () => {
 
   it('on a queue a consumer that stops reading is not disconnected and loses nothing; another consumer gets the rest', async () => {
     const q = `/queue/${uniq('slowq')}`;
-    const slow = await slowSubscriber(broker.stompPort, q);
-    await blast(broker.stompPort, q);
-    const other = await client();
-    await subscribe(other, 'o', q);
-    await sleep(300);
-    const r = await slow.resume();
-    await settle(() => messages(r.frames).length + messages(other.frames).length, N);
+    const { slow, r, other } = await slowThenOther(q);
     assert.ok(!r.closed, 'the slow queue consumer stays connected');
     const slowGot = messages(r.frames);
     const otherGot = messages(other.frames);
@@ -155,13 +166,7 @@ describe('policy disconnect (the default)', () => {
 });
 
 describe('policy drop', () => {
-  before(async () => {
-    broker = await spawnBroker(['--max-output-bytes', String(LIMIT), '--slow-consumer-policy', 'drop']);
-  });
-  after(async () => {
-    stopAll();
-    await broker.stop();
-  });
+  brokerForSuite(['--max-output-bytes', String(LIMIT), '--slow-consumer-policy', 'drop']);
 
   it('a topic subscriber that stops reading stays connected and misses messages; a healthy one gets all', async () => {
     const t = `/topic/${uniq('drop')}`;
@@ -189,36 +194,18 @@ describe('policy drop', () => {
 
   it('on a queue nothing is dropped: what the slow consumer cannot take goes to another', async () => {
     const q = `/queue/${uniq('dropq')}`;
-    const slow = await slowSubscriber(broker.stompPort, q);
-    await blast(broker.stompPort, q);
-    const other = await client();
-    await subscribe(other, 'o', q);
-    await sleep(300);
-    const r = await slow.resume();
-    const total = await settle(() => messages(r.frames).length + messages(other.frames).length, N);
+    const { slow, r, other, total } = await slowThenOther(q);
     assert.equal(total, N, `slow ${messages(r.frames).length} + other ${messages(other.frames).length}`);
     slow.socket.destroy();
   });
 });
 
 describe('a bound below the 64 KB high-water mark (and below the socket\'s own 16 KB)', () => {
-  before(async () => {
-    broker = await spawnBroker(['--max-output-bytes', '4096', '--slow-consumer-policy', 'drop']);
-  });
-  after(async () => {
-    stopAll();
-    await broker.stop();
-  });
+  brokerForSuite(['--max-output-bytes', '4096', '--slow-consumer-policy', 'drop']);
 
   it('on a queue nothing is dropped, and the slow consumer stays connected', async () => {
     const q = `/queue/${uniq('small')}`;
-    const slow = await slowSubscriber(broker.stompPort, q);
-    await blast(broker.stompPort, q);
-    const other = await client();
-    await subscribe(other, 'o', q);
-    await sleep(300);
-    const r = await slow.resume();
-    const total = await settle(() => messages(r.frames).length + messages(other.frames).length, N);
+    const { slow, r, other, total } = await slowThenOther(q);
     assert.ok(!r.closed);
     assert.equal(total, N, `slow ${messages(r.frames).length} + other ${messages(other.frames).length}`);
     slow.socket.destroy();
