@@ -12,7 +12,8 @@ import { Router } from './core/router.js';
 import { createHttpServer } from './listeners/http.js';
 import { createTcpServer } from './listeners/tcp.js';
 import type { Logger } from './log.js';
-import { MemoryStore } from './store/memory.js';
+import { resolve } from 'node:path';
+import { LmdbStore } from './store/lmdb.js';
 import type { MessageStore } from './store/types.js';
 
 export interface ListenAddress {
@@ -42,7 +43,8 @@ export const VERSION: string = (() => {
 })();
 
 export async function startBroker(config: BrokerConfig, logger: Logger, options: StartOptions = {}): Promise<RunningBroker> {
-  const store = options.store ?? new MemoryStore();
+  // The embedded store on disk by default: persistent messages survive restarts and crashes.
+  const store = options.store ?? new LmdbStore({ path: resolve(config.dataDir) });
   await store.open();
   const router = new Router({
     store,

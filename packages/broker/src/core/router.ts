@@ -245,6 +245,15 @@ export class Router implements QueueHooks {
     return batch;
   }
 
+  /**
+   * The store commit of this turn, if anything was recorded in it: a RECEIPT for an
+   * ACK, NACK or COMMIT waits for it, so an acked message is never delivered again
+   * after a crash once the client was told.
+   */
+  pendingCommit(): Promise<void> | undefined {
+    return this.batchDone ?? undefined;
+  }
+
   /** Waits for the batch under way, if any (used at shutdown). */
   async flush(): Promise<void> {
     if (this.batchDone !== null) await this.batchDone.catch(() => undefined);

@@ -18,7 +18,7 @@ export function handleAck(conn: StompConnection, frame: Frame): void {
   const tx = getHeader(frame.headers, 'transaction');
   if (tx !== undefined) holdChecked(conn, tx, frame);
   else settle(conn, frame, 'ack');
-  conn.receipt(frame);
+  conn.receiptAfter(frame, conn.ctx.router.pendingCommit());
 }
 
 export function handleNack(conn: StompConnection, frame: Frame): void {
@@ -26,7 +26,7 @@ export function handleNack(conn: StompConnection, frame: Frame): void {
   const tx = getHeader(frame.headers, 'transaction');
   if (tx !== undefined) holdChecked(conn, tx, frame);
   else settle(conn, frame, 'nack');
-  conn.receipt(frame);
+  conn.receiptAfter(frame, conn.ctx.router.pendingCommit());
 }
 
 /** Checked now, not at COMMIT: an ACK naming nothing found at COMMIT would leave the transaction half applied. */

@@ -31,13 +31,12 @@ export function handleCommit(conn: StompConnection, frame: Frame): void {
   const held = conn.txs.get(tx);
   if (held === undefined) throw new StompboxError(ErrorCodes.BAD_TRANSACTION, `no open transaction '${tx}'`);
   conn.txs.delete(tx);
-  let last: Promise<void> | undefined;
   for (const f of held) {
-    if (f.command === 'SEND') last = publishFrame(conn, f) ?? last;
+    if (f.command === 'SEND') publishFrame(conn, f);
     else settle(conn, f, f.command === 'ACK' ? 'ack' : 'nack');
   }
-  // Store commits apply in order, so the last one covers every earlier one.
-  conn.receiptAfter(frame, last);
+  // Everything the transaction stored went into this turn's store commit.
+  conn.receiptAfter(frame, conn.ctx.router.pendingCommit());
 }
 
 export function handleAbort(conn: StompConnection, frame: Frame): void {
