@@ -14,6 +14,7 @@ import { createTcpServer } from './listeners/tcp.js';
 import type { Logger } from './log.js';
 import { resolve } from 'node:path';
 import { LmdbStore } from './store/lmdb.js';
+import { lockDataDir } from './store/data-dir-lock.js';
 import type { MessageStore } from './store/types.js';
 
 export interface ListenAddress {
@@ -44,8 +45,14 @@ export const VERSION: string = (() => {
 
 export async function startBroker(config: BrokerConfig, logger: Logger, options: StartOptions = {}): Promise<RunningBroker> {
   // The embedded store on disk by default: persistent messages survive restarts and crashes.
+  const lock = options.store === undefined ? lockDataDir(resolve(config.dataDir)) : undefined;
   const store = options.store ?? new LmdbStore({ path: resolve(config.dataDir) });
-  await store.open();
+  try {
+    await store.open();
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const router = new Router({
     store,
     maxDeliveries: config.maxDeliveries,
@@ -84,6 +91,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
   } catch (err) {
     for (const s of servers) s.close();
     await store.close();
+    lock?.release();
     throw err;
   }
   logger.info({ addresses: addresses.map((a) => a.url), store: store.kind, anonymous: ctx.auth.anonymous }, 'broker started');
@@ -103,6 +111,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
         await router.flush();
         await Promise.race([Promise.all(stopped), delay(Math.min(2000, config.shutdownTimeoutMs))]);
         await store.close();
+        lock?.release();
         logger.info('broker stopped');
       })();
       return closing;

@@ -198,9 +198,12 @@ export class Router implements QueueHooks {
   /** QueueHooks: a message handed to a consumer; an auto-acked persistent one leaves the store. */
   delivered(queue: Queue, entry: Entry, sub: Subscription): void {
     this.stats.delivered++;
-    if (sub.ackMode === 'auto' && entry.msg.persistent) {
-      this.openBatch().remove.push({ queue: queue.destination, id: entry.msg.id, seq: entry.msg.seq });
-    }
+    const m = entry.msg;
+    if (!m.persistent) return;
+    if (sub.ackMode === 'auto') this.openBatch().remove.push({ queue: queue.destination, id: m.id, seq: m.seq });
+    // The delivery count is stored too, so that after a crash a message that was out
+    // with a consumer comes back `redelivered` and still counts towards maxDeliveries.
+    else this.openBatch().deliveries.push({ queue: queue.destination, id: m.id, count: entry.deliveries });
   }
 
   /** QueueHooks: an expired message is dead-lettered. */
