@@ -36,13 +36,14 @@ function writeAndExit(code: number, stream: NodeJS.WriteStream, text: string): v
 
 const hostForUrl = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
-function formatAddresses(version: string, addresses: readonly ListenAddress[]): string {
+/** `wsPath` is the first configured STOMP WebSocket path (`/ws` by default). */
+function formatAddresses(version: string, addresses: readonly ListenAddress[], wsPath: string): string {
   const lines = [`stompbox ${version} listening`];
   const row = (label: string, url: string) => lines.push(`  ${label.padEnd(7)}${url}`);
   for (const a of addresses) {
     if (a.protocol === 'stomp') row('stomp', a.url);
     else {
-      row('ws', `ws://${hostForUrl(a.host)}:${a.port}/ws`);
+      row('ws', `ws://${hostForUrl(a.host)}:${a.port}${wsPath}`);
       row('http', a.url);
     }
   }
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   }
   installSignalHandlers(broker, logger, config.shutdownTimeoutMs);
   logger.info({ version, addresses: broker.addresses.map((a) => a.url) }, 'listening');
-  process.stdout.write(formatAddresses(version, broker.addresses));
+  process.stdout.write(formatAddresses(version, broker.addresses, config.stompWsPaths.split(',')[0].trim()));
 }
 
 main().catch((err: unknown) => {

@@ -37,7 +37,7 @@ export async function spawnBroker(args: string[] = [], env: NodeJS.ProcessEnv = 
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const stomp = /tcp:\/\/[^\s]+:(\d+)/.exec(out);
-      const http = /ws:\/\/[^\s]+:(\d+)\/ws/.exec(out);
+      const http = /ws:\/\/[^\s]+:(\d+)\//.exec(out);
       const wantStomp = !args.includes('--stomp-port') || stomp !== null;
       const wantHttp = !args.includes('--http-port') || http !== null;
       if (stomp && http && wantStomp && wantHttp) {
