@@ -17,7 +17,7 @@ import { startStompbox } from './peers/stompbox.mjs';
 
 const o = { ...DEFAULTS, scenario: 'fanout-ws', top: 25, dir: '/tmp/prof' };
 const argv = process.argv.slice(2);
-const num = { '--seconds': 'seconds', '--warmup': 'warmupSeconds', '--fanout': 'fanout', '--fanout-window': 'fanoutWindow', '--window': 'window', '--rate': 'rate', '--sub-workers': 'subWorkers', '--top': 'top' };
+const num = { '--persistent-window': 'persistentWindow', '--persistent-prefetch': 'persistentPrefetch', '--seconds': 'seconds', '--warmup': 'warmupSeconds', '--fanout': 'fanout', '--fanout-window': 'fanoutWindow', '--window': 'window', '--rate': 'rate', '--sub-workers': 'subWorkers', '--top': 'top' };
 const str = { '--scenario': 'scenario', '--dir': 'dir', '--ws-client': 'wsClient', '--stomp-reader': 'reader' };
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];

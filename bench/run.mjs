@@ -2,7 +2,7 @@
 // Stompbox benchmark runner: every scenario against every broker, in one run.
 //
 //   node bench/run.mjs [--brokers stompbox,rabbitmq] [--scenarios a,b,...] [--seconds 10]
-//                      [--fanout 1000] [--idle-connections 10000] [--rate 10000]
+//                      [--fanout 1000] [--idle-connections 10000] [--rate 10000] [--persistent-window 64]
 //                      [--sub-workers N] [--ws-client raw|ws] [--stomp-reader fast|full]
 //                      [--out bench/results] [--fail-fast]
 //
@@ -46,6 +46,8 @@ function parseArgs(argv) {
     else if (a === '--idle-connections') o.idleConnections = Number(v());
     else if (a === '--idle-settle') o.idleSettleSeconds = Number(v());
     else if (a === '--rate') o.rate = Number(v());
+    else if (a === '--persistent-window') o.persistentWindow = Number(v());
+    else if (a === '--persistent-prefetch') o.persistentPrefetch = Number(v());
     else if (a === '--sub-workers') o.subWorkers = Number(v());
     else if (a === '--ws-client') o.wsClient = v();
     else if (a === '--stomp-reader') o.reader = v();
@@ -60,7 +62,7 @@ function parseArgs(argv) {
   if (!['fast', 'full'].includes(o.reader)) throw new Error('--stomp-reader must be fast or full');
   if (o.subWorkers !== null && !(o.subWorkers >= 1)) throw new Error('--sub-workers must be >= 1');
   for (const b of o.brokers) if (!PEERS[b]) throw new Error(`unknown broker ${b} (have ${Object.keys(PEERS)})`);
-  for (const s of o.scenarios) if (!scenarios[s]) throw new Error(`unknown scenario ${s} (have ${SCENARIO_NAMES})`);
+  for (const s of o.scenarios) if (!scenarios[s]) throw new Error(`unknown scenario ${s} (have ${Object.keys(scenarios)})`);
   return o;
 }
 
@@ -126,7 +128,7 @@ function markdown(rows, o, env) {
       lines.push(`| ${line.join(' | ')} |`);
     });
   }
-  const cfg = `${o.seconds}s per run (+${o.warmupSeconds}s warm-up), window ${o.window}, fanout ${o.fanout} (window ${o.fanoutWindow}), idle ${o.idleConnections} conns, latency at ${o.rate} msg/s; ws client ${o.wsClient}, STOMP reader ${o.reader}, subscriber workers ${o.subWorkers ?? 'auto (fanout 2, else 1)'}`;
+  const cfg = `${o.seconds}s per run (+${o.warmupSeconds}s warm-up), window ${o.window}, fanout ${o.fanout} (window ${o.fanoutWindow}), idle ${o.idleConnections} conns, latency at ${o.rate} msg/s, persistent window ${o.persistentWindow} (prefetch ${o.persistentPrefetch}); ws client ${o.wsClient}, STOMP reader ${o.reader}, subscriber workers ${o.subWorkers ?? 'auto (fanout 2, else 1)'}`;
   return [
     `## Stompbox benchmark, ${env.date}`, '',
     `${env.cores}× ${env.cpu}, ${env.memGiB} GiB, Node ${env.node}, RabbitMQ ${env.rabbitmq || '?'}; ${cfg}.`,

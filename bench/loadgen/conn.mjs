@@ -27,6 +27,8 @@ export class StompConn {
     this.connectHeaders = connectHeaders;
     this.onFrame = null; // (command, raw, buf, s, e) for MESSAGE frames (unless onMessage is set)
     this.onClose = null;
+    /** (rawHeaderText) => true if the RECEIPT was the owner's (not a request()); null: none. */
+    this.onReceipt = null;
     /** Called before / after each chunk of input is parsed (the subscriber batches its bookkeeping there). */
     this.beforeRead = null;
     this.afterRead = null;
@@ -44,6 +46,7 @@ export class StompConn {
   _frame(cmd, raw, buf, s, e) {
     if (cmd === 'MESSAGE') { if (this.onFrame) this.onFrame(cmd, raw, buf, s, e); return; }
     if (cmd === 'RECEIPT') {
+      if (this.onReceipt !== null && this.onReceipt(raw)) return; // handled by the owner (windowed SENDs, ACK batches)
       const id = parseHeaders(raw)['receipt-id'];
       const r = this.pending.get(id);
       if (r) { this.pending.delete(id); r.resolve(); }
@@ -190,8 +193,8 @@ export class StompConn {
     return p;
   }
 
-  subscribe(destination, id = 'sub-0') {
-    return this.request('SUBSCRIBE', { id, destination, ack: 'auto' });
+  subscribe(destination, id = 'sub-0', extra = {}) {
+    return this.request('SUBSCRIBE', { id, destination, ack: 'auto', ...extra });
   }
 
   /** Polite DISCONNECT (with receipt, bounded wait), then the WebSocket closing handshake or a TCP close. */

@@ -1,6 +1,9 @@
 // Benchmark scenarios. Each is `async (broker, opts) => row`, where broker is
 // what a peer's start function returned ({stompPort, wsUrl, pid, connectHeaders})
 // and the row holds the metrics plus correctness counters.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Histogram, histogramFrom, cpuMicros, rssKiB, nowMs, round, systemBusyMicros } from './stats.mjs';
 
@@ -19,6 +22,9 @@ export const DEFAULTS = {
   rate: 10000, // msg/s in the latency scenario
   subWorkers: null, // subscriber worker threads; null: 2 in fanout-ws, 1 elsewhere
   wsClient: 'raw', // WebSocket client: 'raw' (wsclient.mjs) or 'ws' (the npm package)
+  persistentWindow: 64, // un-receipted persistent SENDs in persistent-queue
+  persistentPrefetch: 1000, // prefetch-count of the persistent-queue consumer
+  fsyncSeconds: 2, // length of the write+fdatasync probe in persistent-queue
   reader: 'fast', // STOMP MESSAGE parsing in the subscribers: 'fast' (bytes only) or 'full' (header text)
 };
 
@@ -44,7 +50,7 @@ function target(broker, kind) {
 function snapshot(pid, ctr) {
   return {
     t: nowMs(), cpu: cpuMicros(pid), sys: systemBusyMicros(), self: process.cpuUsage(),
-    delivered: Atomics.load(ctr, 0), sent: Atomics.load(ctr, 1),
+    delivered: Atomics.load(ctr, 0), sent: Atomics.load(ctr, 1), acked: Atomics.load(ctr, 2),
   };
 }
 
@@ -52,7 +58,7 @@ function snapshot(pid, ctr) {
  * Run one publisher worker against `subWorkers` subscriber workers sharing
  * `subCount` subscriptions. Measures over [warmup, warmup + seconds].
  */
-async function pubSubRun(broker, opts, { pubKind, subKind, subCount, subWorkers = 1, pub, destination, concurrency = 50 }) {
+async function pubSubRun(broker, opts, { pubKind, subKind, subCount, subWorkers = 1, pub, sub = {}, destination, concurrency = 50 }) {
   const sab = new SharedArrayBuffer(16);
   const ctr = new Int32Array(sab);
   subWorkers = Math.max(1, Math.min(subWorkers, subCount));
@@ -64,7 +70,7 @@ async function pubSubRun(broker, opts, { pubKind, subKind, subCount, subWorkers 
     const per = Math.ceil(subCount / subWorkers);
     const readies = await Promise.all(subs.map((w, i) => call(w, {
       type: 'start', sab,
-      cfg: { ...target(broker, subKind), ...client, connectHeaders: headers, destination, count: Math.min(per, subCount - i * per), concurrency },
+      cfg: { ...target(broker, subKind), ...client, connectHeaders: headers, destination, count: Math.min(per, subCount - i * per), concurrency, ...sub },
     }, 'ready')));
     const connected = readies.reduce((a, r) => a + r.connected, 0);
     if (connected < subCount) throw new Error(`only ${connected}/${subCount} subscribers connected: ${readies.map((r) => r.firstError).filter(Boolean)[0]}`);
@@ -85,12 +91,17 @@ async function pubSubRun(broker, opts, { pubKind, subKind, subCount, subWorkers 
     const ms = b.t - a.t;
     const delivered = b.delivered - a.delivered;
     const selfCpu = (b.self.user + b.self.system - a.self.user - a.self.system) / 1000;
+    const acked = results.some((r) => r.acked !== null) ? results.reduce((acc, r) => acc + (r.acked ?? 0), 0) : null;
     return {
       sub_workers: subWorkers,
       ws_client: subKind === 'ws' || pubKind === 'ws' ? opts.wsClient : null,
       sent: done.sent,
       published_per_s: round(((b.sent - a.sent) * 1000) / ms, 0),
       delivered_per_s: round((delivered * 1000) / ms, 0),
+      acked_per_s: acked === null ? null : round(((b.acked - a.acked) * 1000) / ms, 0),
+      acked,
+      receipted: done.receipted ?? null,
+      receipt_latency_ms: done.receiptHist ? mapRound(histogramFrom(done.receiptHist).summary()) : null,
       broker_cpu_us_per_msg: delivered ? round((b.cpu - a.cpu) / delivered, 2) : null,
       broker_cpu_pct: round(((b.cpu - a.cpu) / (ms * 1000)) * 100, 0),
       loadgen_cpu_pct: round((selfCpu / ms) * 100, 0),
@@ -127,7 +138,61 @@ function throughputRow(scenario, r, unit = 'msg/s') {
   };
 }
 
+/**
+ * Synchronous write + fdatasync of 100-byte records, one at a time, to a temp
+ * file in dir for `seconds`: the disk's durable-commit rate, for comparison.
+ */
+export function fsyncRate(dir, seconds = 2) {
+  const file = path.join(dir, `fsync-probe-${process.pid}-${Date.now()}`);
+  const fd = fs.openSync(file, 'w');
+  const rec = Buffer.alloc(100, 0x61);
+  let n = 0;
+  const t0 = nowMs();
+  const end = t0 + seconds * 1000;
+  try {
+    while (nowMs() < end) {
+      fs.writeSync(fd, rec);
+      fs.fdatasyncSync(fd);
+      n++;
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+  return round((n * 1000) / (nowMs() - t0), 0);
+}
+
 export const scenarios = {
+  async 'persistent-queue'(broker, opts) {
+    // the probe writes next to the broker's data (Stompbox: --data-dir; RabbitMQ: its temp dir; both under os.tmpdir())
+    const probeDir = broker.dataDir || os.tmpdir();
+    const fsyncs = fsyncRate(probeDir, opts.fsyncSeconds);
+    const r = await pubSubRun(broker, opts, {
+      pubKind: 'tcp', subKind: 'tcp', subCount: 1, destination: '/queue/bench-persistent',
+      pub: { mode: 'receipt', window: opts.persistentWindow },
+      sub: { ack: 'client-individual', prefetch: opts.persistentPrefetch },
+      subWorkers: 1,
+    });
+    const l = r.receipt_latency_ms || {};
+    return {
+      scenario: 'persistent-queue',
+      metrics: [
+        { name: 'received', value: r.delivered_per_s, unit: 'msg/s', better: 'higher' },
+        { name: 'acked', value: r.acked_per_s, unit: 'msg/s', better: 'higher' },
+        { name: 'sent (receipted)', value: r.published_per_s, unit: 'msg/s', better: 'higher' },
+        { name: 'broker CPU', value: r.broker_cpu_us_per_msg, unit: 'µs/msg', better: 'lower' },
+        { name: 'SEND receipt p50', value: l.p50, unit: 'ms', better: 'lower' },
+        { name: 'SEND receipt p99', value: l.p99, unit: 'ms', better: 'lower' },
+        { name: 'disk write+fdatasync', value: fsyncs, unit: '/s', better: null },
+      ],
+      persistent_window: opts.persistentWindow,
+      prefetch: opts.persistentPrefetch,
+      fsync_per_s: fsyncs,
+      fsync_probe_dir: probeDir,
+      ...r,
+    };
+  },
+
   async 'one-to-one-tcp'(broker, opts) {
     const r = await pubSubRun(broker, opts, {
       pubKind: 'tcp', subKind: 'tcp', subCount: 1, destination: '/topic/bench',
@@ -220,4 +285,4 @@ export const scenarios = {
   },
 };
 
-export const SCENARIO_NAMES = ['one-to-one-tcp', 'one-to-one-ws', 'fanout-ws', 'idle-ws', 'latency'];
+export const SCENARIO_NAMES = ['one-to-one-tcp', 'one-to-one-ws', 'fanout-ws', 'idle-ws', 'latency', 'persistent-queue'];

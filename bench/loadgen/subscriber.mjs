@@ -5,6 +5,11 @@
 // Several of these workers can share one scenario (fanout-ws uses 2); each
 // checks its own subscriptions.
 //
+// With cfg.ack ('client-individual'), every MESSAGE is ACKed: the ACKs of one
+// socket chunk go out in one write, the last one with a receipt; when that
+// RECEIPT arrives the batch counts as acked (shared counter [2]). MESSAGE
+// frames then take the header-text path (the ack id is a header).
+//
 // Messages from parent:
 //   {type:'start', cfg, sab}  -> connect + subscribe all, reply {type:'ready', ...}
 //   {type:'finish', sent}     -> wait until every subscriber has `sent` messages (or
@@ -15,6 +20,7 @@ import { StompConn } from './conn.mjs';
 import { Histogram, SeqTracker, nowMs, readBody } from './stats.mjs';
 
 const DELIVERED = 0;
+const ACKED = 2;
 
 let cfg;
 let ctr;
@@ -28,8 +34,25 @@ let closedEarly = 0;
 // counter the publisher and the other subscriber workers share).
 let now = 0;
 let delivered = 0;
+const ackPending = []; // subs with ACKs to write after this chunk
+let ackBatchSeq = 0;
+const ackBatches = new Map(); // receipt id -> ACKs in the batch
 const beforeRead = () => { now = nowMs(); };
+function flushAcks() {
+  for (const sub of ackPending) {
+    const id = `a${++ackBatchSeq}`;
+    ackBatches.set(id, sub.acks.length);
+    const last = sub.acks.length - 1;
+    let out = '';
+    for (let i = 0; i < last; i++) out += `ACK\nid:${sub.acks[i]}\n\n\0`;
+    out += `ACK\nid:${sub.acks[last]}\nreceipt:${id}\n\n\0`;
+    sub.acks.length = 0;
+    sub.conn.writeFrame(Buffer.from(out, 'latin1'));
+  }
+  ackPending.length = 0;
+}
 const afterRead = () => {
+  if (ackPending.length) flushAcks();
   if (delivered === 0) return;
   Atomics.add(ctr, DELIVERED, delivered);
   delivered = 0;
@@ -39,7 +62,7 @@ const afterRead = () => {
 function makeSub(i) {
   const target = cfg.kind === 'tcp' ? { port: cfg.port } : cfg.url;
   const conn = new StompConn(cfg.kind, target, cfg.connectHeaders, { wsClient: cfg.wsClient });
-  const sub = { conn, trackers: new Map(), received: 0 };
+  const sub = { conn, trackers: new Map(), received: 0, acked: 0 };
   const body = { pub: 0, serial: 0, ts: 0 };
   let lastPub = -1;
   let last = null; // tracker of lastPub
@@ -55,7 +78,30 @@ function makeSub(i) {
     hist.record(now - body.ts);
     delivered++;
   };
-  if (cfg.reader === 'full') conn.onFrame = (cmd, raw, buf, s, e) => onBody(buf, s, e);
+  if (cfg.ack) {
+    sub.acks = [];
+    conn.onFrame = (cmd, raw, buf, s, e) => {
+      const a = raw.indexOf('\nack:');
+      if (a >= 0) {
+        const end = raw.indexOf('\n', a + 5);
+        if (sub.acks.length === 0) ackPending.push(sub);
+        sub.acks.push(raw.slice(a + 5, end < 0 ? raw.length : end).replace(/\r$/, ''));
+      }
+      onBody(buf, s, e);
+    };
+    conn.onReceipt = (raw) => {
+      const i = raw.indexOf('receipt-id:a');
+      if (i < 0) return false;
+      const end = raw.indexOf('\n', i);
+      const id = raw.slice(i + 11, end < 0 ? raw.length : end).replace(/\r$/, '');
+      const n = ackBatches.get(id);
+      if (n === undefined) return false;
+      ackBatches.delete(id);
+      Atomics.add(ctr, ACKED, n);
+      sub.acked += n;
+      return true;
+    };
+  } else if (cfg.reader === 'full') conn.onFrame = (cmd, raw, buf, s, e) => onBody(buf, s, e);
   else conn.onMessage = onBody;
   conn.beforeRead = beforeRead;
   conn.afterRead = afterRead;
@@ -67,7 +113,8 @@ function makeSub(i) {
 async function openOne(i) {
   const { sub, dest } = makeSub(i);
   await sub.conn.connect(60000);
-  await sub.conn.subscribe(dest, `sub-${i}`);
+  const extra = cfg.ack ? { ack: cfg.ack, ...(cfg.prefetch ? { 'prefetch-count': String(cfg.prefetch) } : {}) } : {};
+  await sub.conn.subscribe(dest, `sub-${i}`, extra);
   subs.push(sub);
 }
 
@@ -98,6 +145,7 @@ function complete(sent) {
     const t = s.trackers.values().next().value;
     if (!t) { if (sent > 0) return false; continue; }
     if (t.unique < sent) return false;
+    if (cfg.ack && s.acked < s.received) return false;
   }
   return true;
 }
@@ -114,6 +162,8 @@ async function waitFor(sent, quietMs) {
 }
 
 function result(sent, drain) {
+  let acked = 0;
+  for (const s of subs) acked += s.acked;
   let received = 0, duplicates = 0, outOfOrder = 0, lost = 0, subsWithOrderErrors = 0, subsWithLoss = 0;
   const errors = [];
   for (const s of subs) {
@@ -136,6 +186,7 @@ function result(sent, drain) {
     type: 'result',
     subscribers: subs.length,
     received,
+    acked: cfg.ack ? acked : null,
     lost,
     duplicates,
     outOfOrder,
