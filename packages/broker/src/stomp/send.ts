@@ -49,7 +49,7 @@ function messageOf(conn: StompConnection, frame: Frame, checkOnly: boolean): Mes
       if (name === 'persistent') persistent ??= value === 'true'; // the first wins here too
       continue;
     }
-    if (indexOfName(headers, name) !== -1) continue; // repeated header: the first wins
+    if (getHeader(headers, name) !== undefined) continue; // repeated header: the first wins
     if (name === 'reply-to' && value.startsWith('/temp-queue/')) {
       headers.push(name, tempQueueFor(conn, value, !checkOnly));
       continue;
@@ -70,11 +70,6 @@ export function requireDestination(h: string[]): string {
   const dest = getHeader(h, 'destination');
   if (dest === undefined) throw new StompboxError(ErrorCodes.MISSING_HEADER, "missing 'destination' header");
   return dest;
-}
-
-function indexOfName(h: string[], name: string): number {
-  for (let i = 0; i < h.length; i += 2) if (h[i] === name) return i;
-  return -1;
 }
 
 /** RabbitMQ's `expiration`: milliseconds from now. */
