@@ -1,10 +1,10 @@
 /**
- * The bytes of the LMDB store, format 1 (`meta.format`). Every key and value the
+ * The bytes of the LMDB store, format 2 (`meta.format`). Every key and value the
  * store writes is built here, so a change to any of them is a change of format:
  * bump `STORE_FORMAT`, and keep the golden files of test/store/golden/ for the old one.
  *
  * Databases (one LMDB environment, integers big-endian):
- * - `meta`: JSON values; `format` -> 1, `createdAt` -> epoch ms.
+ * - `meta`: JSON values; `format` -> 2, `createdAt` -> epoch ms (or `upgradedFrom` -> 1).
  * - `messages`: utf8(id) -> record:
  *     u32 CRC-32 of everything after it | f64 seq | f64 expires | f64 timestamp |
  *     u32 n | destination (n bytes utf8) | u32 header count |
@@ -18,11 +18,13 @@
  *   references by id. It finds a reference from (queue, id), which is all a
  *   removal or a delivery count names, and it is the reference count: a body is
  *   deleted when no key with its id prefix is left.
+ * - `state` (format 2; format 1 is this layout without it): utf8 key -> JSON value,
+ *   small records owned by the broker's components (durable subscriptions ...).
  */
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { StoredMessage } from './types.js';
 
-export const STORE_FORMAT = 1;
+export const STORE_FORMAT = 2;
 
 // zlib.crc32 is Node >= 20.15; the table version keeps older Node 20 releases working.
 let table: Int32Array | undefined;

@@ -1,7 +1,7 @@
 /**
  * Durable store on LMDB (the `lmdb` package): one environment in a data directory,
  * with the named databases described in lmdb-format.ts (`meta`, `messages`, `refs`,
- * `refsById`).
+ * `refsById`, `state`).
  *
  * Commits. Each `commit(batch)` is one lmdb `childTransaction`: lmdb runs the
  * transaction callbacks queued in one event turn in call order inside one LMDB
@@ -26,13 +26,15 @@
  *
  * Opening. A data file is checked by lmdb-check.ts before lmdb maps it (a truncated
  * or damaged file must not crash the process); then `meta.format` is read without
- * writing anything, and a store of another format is refused, never rewritten.
+ * writing anything. A store of an older format this code knows is upgraded in one
+ * transaction (format 1 -> 2 only adds the `state` database); any other format is
+ * refused, never rewritten.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type DatabaseOptions, type RootDatabase } from 'lmdb';
 import { ErrorCodes, StompboxError } from '../errors.js';
-import type { MessageStore, RecoveredQueue, StoreBatch, StoredMessage } from './types.js';
+import type { MessageStore, RecoveredQueue, StateChange, StateValue, StoreBatch, StoredMessage } from './types.js';
 import { checkDataFile, DataFileError } from './lmdb-check.js';
 import {
   byIdKey, byIdPrefix, decodeCount, decodeMessage, decodeSeq, encodeCount, encodeMessage, encodeSeq, messageKey,
@@ -54,6 +56,7 @@ interface Dbs {
   messages: Bin;
   refs: Bin;
   refsById: Bin;
+  state: Database<StateValue, string>;
 }
 
 /** A batch encoded up front (bodies copied, keys built), applied inside the write transaction. */
@@ -62,9 +65,12 @@ interface Prepared {
   enqueue: { id: string; ref: Buffer; byId: Buffer; seq: Buffer }[];
   deliveries: { byId: Buffer; queue: string; id: string; count: Buffer }[];
   remove: { id: string; byId: Buffer; queue: string }[];
+  state: StateChange[];
 }
 
-const DB_NAMES = ['meta', 'messages', 'refs', 'refsById'];
+const DB_NAMES = ['meta', 'messages', 'refs', 'refsById', 'state'];
+/** Databases of format 1, the one older format this code upgrades. */
+const FORMAT_1_DBS = ['meta', 'messages', 'refs', 'refsById'];
 
 export class LmdbStore implements MessageStore {
   readonly kind = 'lmdb';
@@ -113,26 +119,32 @@ export class LmdbStore implements MessageStore {
   private openDbs(root: RootDatabase): Dbs {
     const names = [...root.getKeys()].map(String);
     const fresh = names.length === 0;
+    let upgrade = false;
     if (!fresh) {
       if (!names.includes('meta')) throw this.refuse(`holds an LMDB environment that is not a Stompbox store (databases: ${names.join(', ')})`);
       // Read the format before opening anything else: a store of another format is left exactly as it is.
       const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'json', create: false } as DatabaseOptions & { name: string });
       const format = meta.get('format');
-      if (format !== STORE_FORMAT) {
+      upgrade = format === 1;
+      if (format !== STORE_FORMAT && !upgrade) {
         const held = typeof format === 'number' && Number.isInteger(format) && format > 0 ? `store format ${format}` : `an unknown store format (${JSON.stringify(format) ?? 'none'})`;
-        throw this.refuse(`holds ${held}; this Stompbox reads format ${STORE_FORMAT}`);
+        throw this.refuse(`holds ${held}; this Stompbox reads formats 1 and ${STORE_FORMAT}`);
       }
-      const missing = DB_NAMES.filter((n) => !names.includes(n));
-      if (missing.length > 0) throw this.refuse(`holds a format ${STORE_FORMAT} store without its ${missing.join(', ')} database(s)`);
+      const missing = (upgrade ? FORMAT_1_DBS : DB_NAMES).filter((n) => !names.includes(n));
+      if (missing.length > 0) throw this.refuse(`holds a format ${String(format)} store without its ${missing.join(', ')} database(s)`);
     }
     const bin = (name: string): Bin => root.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
-    const openAll = (): Dbs => ({ root, meta: root.openDB<unknown, string>({ name: 'meta', encoding: 'json' }), messages: bin('messages'), refs: bin('refs'), refsById: bin('refsById') });
-    if (!fresh) return openAll();
-    // A new store: its databases and its format in one transaction, so a crash leaves none of it.
+    const openAll = (): Dbs => ({
+      root, meta: root.openDB<unknown, string>({ name: 'meta', encoding: 'json' }), messages: bin('messages'), refs: bin('refs'), refsById: bin('refsById'),
+      state: root.openDB<StateValue, string>({ name: 'state', encoding: 'json' }),
+    });
+    if (!fresh && !upgrade) return openAll();
+    // A new store, or an upgrade: its databases and its format in one transaction, so a crash leaves none of it.
     return root.transactionSync(() => {
       const dbs = openAll();
       dbs.meta.putSync('format', STORE_FORMAT);
-      dbs.meta.putSync('createdAt', Date.now());
+      if (upgrade) dbs.meta.putSync('upgradedFrom', 1);
+      else dbs.meta.putSync('createdAt', Date.now());
       return dbs;
     });
   }
@@ -191,6 +203,18 @@ export class LmdbStore implements MessageStore {
     return out;
   }
 
+  async loadState(): Promise<Map<string, StateValue>> {
+    await this.last;
+    const { state } = this.opened();
+    const out = new Map<string, StateValue>();
+    try {
+      for (const { key, value } of state.getRange()) out.set(key, value);
+    } catch (err) {
+      throw this.unreadable(err);
+    }
+    return out;
+  }
+
   async messageCount(): Promise<number> {
     await this.last;
     const { messages } = this.opened();
@@ -226,6 +250,8 @@ function prepare(b: StoreBatch): Prepared {
     enqueue: b.enqueue.map((r) => ({ id: r.id, ref: refKey(r.queue, r.seq, r.id), byId: byIdKey(r.id, r.queue), seq: encodeSeq(r.seq) })),
     deliveries: b.deliveries.map((d) => ({ byId: byIdKey(d.id, d.queue), queue: d.queue, id: d.id, count: encodeCount(d.count) })),
     remove: b.remove.map((r) => ({ id: r.id, byId: byIdKey(r.id, r.queue), queue: r.queue })),
+    // A copy now: the caller may change its objects before the transaction runs.
+    state: b.state.map((c) => ({ key: c.key, value: c.value === null ? null : (JSON.parse(JSON.stringify(c.value)) as StateValue) })),
   };
 }
 
@@ -246,7 +272,7 @@ function referenced(dbs: Dbs, id: string): boolean {
  * order of the contract: bodies, enqueues, delivery counts, removes.
  */
 function apply(dbs: Dbs, p: Prepared): void {
-  const { messages, refs, refsById } = dbs;
+  const { messages, refs, refsById, state } = dbs;
   const added = new Set(p.messages.map((m) => m.id));
   for (const e of p.enqueue) {
     if (!added.has(e.id) && !messages.doesExist(messageKey(e.id))) {
@@ -275,5 +301,9 @@ function apply(dbs: Dbs, p: Prepared): void {
   // Bodies whose last reference went, and bodies of this batch no queue took.
   for (const id of new Set([...emptied, ...added])) {
     if ((emptied.has(id) || !taken.has(id)) && !referenced(dbs, id)) messages.removeSync(messageKey(id));
+  }
+  for (const c of p.state) {
+    if (c.value === null) state.removeSync(c.key);
+    else state.putSync(c.key, c.value);
   }
 }

@@ -3,7 +3,7 @@
  * the broker runs on when no durable store is configured, and the reference the
  * conformance kit checks the durable stores against.
  */
-import type { MessageStore, RecoveredQueue, StoreBatch, StoredMessage } from './types.js';
+import type { MessageStore, RecoveredQueue, StateValue, StoreBatch, StoredMessage } from './types.js';
 
 interface Ref {
   seq: number;
@@ -15,6 +15,7 @@ export class MemoryStore implements MessageStore {
   readonly durable = false;
   private readonly messages = new Map<string, { msg: StoredMessage; refs: number }>();
   private readonly queues = new Map<string, Map<string, Ref>>();
+  private readonly state = new Map<string, string>();
   private isOpen = false;
 
   async open(): Promise<void> {
@@ -50,6 +51,11 @@ export class MemoryStore implements MessageStore {
       const m = this.messages.get(r.id);
       if (m !== undefined && --m.refs === 0) this.messages.delete(r.id);
     }
+    // Kept as JSON text: what is loaded is a copy, never the caller's object.
+    for (const c of batch.state) {
+      if (c.value === null) this.state.delete(c.key);
+      else this.state.set(c.key, JSON.stringify(c.value));
+    }
     // A message stored but referenced by no queue (all refs removed in the same batch).
     for (const m of batch.messages) {
       const e = this.messages.get(m.id);
@@ -66,6 +72,10 @@ export class MemoryStore implements MessageStore {
       out.push({ queue, entries });
     }
     return out;
+  }
+
+  async loadState(): Promise<Map<string, StateValue>> {
+    return new Map([...this.state].map(([k, v]) => [k, JSON.parse(v) as StateValue]));
   }
 
   async messageCount(): Promise<number> {

@@ -16,7 +16,12 @@
  * - `load()` returns every queue's references in enqueue order (`seq` ascending),
  *   with the delivery count last recorded.
  * - Within a batch: bodies, then enqueues, then delivery counts, then removes (a
- *   message published and auto-acked in the same turn leaves nothing behind).
+ *   message published and auto-acked in the same turn leaves nothing behind), then
+ *   state changes in the order listed (the last change of a key wins).
+ * - State: small JSON records by key (durable subscriptions, sessions, topic
+ *   epochs), committed atomically with the rest of the batch. `loadState()`
+ *   returns every key with its last value; a value of `null` deletes the key.
+ *   Keys are namespaced by the component that owns them (`binding/...`).
  */
 
 export interface StoredMessage {
@@ -44,6 +49,16 @@ export interface StoreBatch {
   remove: QueueRef[];
   /** Delivery counts to record (redelivery survives a restart). */
   deliveries: { queue: string; id: string; count: number }[];
+  /** State records to put (a JSON value) or delete (`null`). */
+  state: StateChange[];
+}
+
+/** A JSON value as the store keeps it (objects, arrays, strings, numbers, booleans). */
+export type StateValue = string | number | boolean | StateValue[] | { [key: string]: StateValue };
+
+export interface StateChange {
+  key: string;
+  value: StateValue | null;
 }
 
 export interface RecoveredQueue {
@@ -59,15 +74,17 @@ export interface MessageStore {
   open(): Promise<void>;
   commit(batch: StoreBatch): Promise<void>;
   load(): Promise<RecoveredQueue[]>;
+  /** Every state record, by key. */
+  loadState(): Promise<Map<string, StateValue>>;
   /** Number of distinct message bodies stored (for tests and metrics). */
   messageCount(): Promise<number>;
   close(): Promise<void>;
 }
 
 export function emptyBatch(): StoreBatch {
-  return { messages: [], enqueue: [], remove: [], deliveries: [] };
+  return { messages: [], enqueue: [], remove: [], deliveries: [], state: [] };
 }
 
 export function batchIsEmpty(b: StoreBatch): boolean {
-  return b.messages.length === 0 && b.enqueue.length === 0 && b.remove.length === 0 && b.deliveries.length === 0;
+  return b.messages.length === 0 && b.enqueue.length === 0 && b.remove.length === 0 && b.deliveries.length === 0 && b.state.length === 0;
 }

@@ -379,7 +379,7 @@ describe('Router: persistence', () => {
     await store.open();
     // Left by an earlier broker process, whose sequence had gone further than ours.
     const old = { id: 'earlier-process-1', seq: 1e12, destination: '/queue/p', headers: [], body: new TextEncoder().encode('old'), expires: 0, timestamp: 0 };
-    await store.commit({ messages: [old], enqueue: [{ queue: '/queue/p', id: old.id, seq: old.seq }], remove: [], deliveries: [] });
+    await store.commit({ messages: [old], enqueue: [{ queue: '/queue/p', id: old.id, seq: old.seq }], remove: [], deliveries: [], state: [] });
     const { router } = await setup({ store });
     await router.recover();
     await router.publish(msg('/queue/p', 'new', { persistent: true }));

@@ -14,7 +14,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { emptyBatch, type MessageStore, type StoreBatch, type StoredMessage } from '../../src/store/types.js';
+import { emptyBatch, type MessageStore, type StateValue, type StoreBatch, type StoredMessage } from '../../src/store/types.js';
 
 export type StoreFactory = () => Promise<MessageStore>;
 export type StoreReopen = (closed: MessageStore) => Promise<MessageStore>;
@@ -64,6 +64,7 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void
 class Model {
   readonly messages = new Map<string, StoredMessage>();
   readonly queues = new Map<string, Map<string, { seq: number; deliveries: number }>>();
+  readonly state = new Map<string, StateValue>();
 
   /** Applies a batch; false when the store must reject it (and change nothing). */
   apply(b: StoreBatch): boolean {
@@ -82,6 +83,10 @@ class Model {
     for (const r of b.remove) this.queues.get(r.queue)?.delete(r.id);
     const referenced = new Set([...this.queues.values()].flatMap((q) => [...q.keys()]));
     for (const id of [...this.messages.keys()]) if (!referenced.has(id)) this.messages.delete(id);
+    for (const c of b.state) {
+      if (c.value === null) this.state.delete(c.key);
+      else this.state.set(c.key, JSON.parse(JSON.stringify(c.value)) as StateValue); // plain objects, as a store returns them
+    }
     return true;
   }
 
@@ -110,6 +115,10 @@ const arbBatch: fc.Arbitrary<StoreBatch> = (() => {
       enqueue: fc.array(r(enqueued), { maxLength: 4 }),
       remove: fc.array(r(id), { maxLength: 3 }),
       deliveries: fc.array(fc.record({ queue, id, count: fc.integer({ min: 1, max: 9 }) }), { maxLength: 2 }),
+      state: fc.array(fc.record({
+        key: fc.constantFrom('binding/a', 'binding/b', 'epoch'),
+        value: fc.oneof(fc.constant(null), fc.integer(), fc.record({ q: fc.string(), n: fc.array(fc.boolean(), { maxLength: 2 }) })),
+      }), { maxLength: 3 }),
     });
   });
 })();
@@ -262,11 +271,31 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, reope
             assert.deepEqual(results.map((r) => r.status === 'fulfilled'), expected, 'which batches were accepted');
             assert.deepEqual(await snapshot(s), model.snapshot());
             assert.equal(await s.messageCount(), model.messages.size);
+            assert.deepEqual(Object.fromEntries(await s.loadState()), Object.fromEntries(model.state));
           }),
         ),
         { numRuns: 60 },
       );
     });
+
+    it('state records: put, overwrite, delete; the last change of a key in a batch wins; values are copies', () =>
+      withStore(async (s) => {
+        const value: { [k: string]: StateValue } = { queue: 'q', n: [1, 'é ✓', true] };
+        await s.commit(batch({ state: [{ key: 'binding/x', value }, { key: 'epoch', value: 'e1' }, { key: 'gone', value: 1 }] }));
+        value.queue = 'changed after commit';
+        await s.commit(batch({ state: [{ key: 'gone', value: null }, { key: 'epoch', value: 'e2' }, { key: 'epoch', value: 'e3' }, { key: 'never', value: null }] }));
+        const got = await s.loadState();
+        assert.deepEqual(Object.fromEntries(got), { 'binding/x': { queue: 'q', n: [1, 'é ✓', true] }, epoch: 'e3' });
+        (got.get('binding/x') as { queue: string }).queue = 'changed after load';
+        assert.deepEqual((await s.loadState()).get('binding/x'), { queue: 'q', n: [1, 'é ✓', true] });
+      }));
+
+    it('state records commit atomically with the rest of their batch', () =>
+      withStore(async (s) => {
+        const bad = batch({ enqueue: [{ queue: '/queue/a', id: 'ghost', seq: 1 }], state: [{ key: 'binding/y', value: 1 }] });
+        await assert.rejects(s.commit(bad));
+        assert.equal((await s.loadState()).size, 0);
+      }));
 
     it('bodies with arbitrary bytes round trip exactly, whatever the caller then does with its buffers', () =>
       withStore(async (s) => {
@@ -300,7 +329,7 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, reope
         const [a, b, c, gone] = [storedMessage('a', 3), storedMessage('b', 1, Uint8Array.from([0, 255, 0])), storedMessage('c', 2), storedMessage('gone', 4)];
         try {
           await s.commit(batch({ messages: [a, b, c, gone], enqueue: [ref('/queue/x', a), ref('/queue/x', b), ref('/queue/y', a), ref('/queue/x', c), ref('/queue/y', gone)] }));
-          await s.commit(batch({ deliveries: [{ queue: '/queue/x', id: 'a', count: 2 }], remove: [ref('/queue/x', c), ref('/queue/y', gone)] }));
+          await s.commit(batch({ deliveries: [{ queue: '/queue/x', id: 'a', count: 2 }], remove: [ref('/queue/x', c), ref('/queue/y', gone)], state: [{ key: 'binding/z', value: { d: '/topic/z' } }] }));
           const before = await snapshot(s);
           assert.deepEqual(before, { '/queue/x': [['b', 0], ['a', 2]], '/queue/y': [['a', 0]] });
           await s.close();
@@ -308,6 +337,7 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, reope
           await s.open();
           assert.deepEqual(await snapshot(s), before);
           assert.equal(await s.messageCount(), 2);
+          assert.deepEqual(Object.fromEntries(await s.loadState()), { 'binding/z': { d: '/topic/z' } });
           const xb = (await s.load()).find((q) => q.queue === '/queue/x')?.entries[0].msg;
           assert.ok(xb !== undefined);
           sameBytes(xb.body, b.body, 'b');

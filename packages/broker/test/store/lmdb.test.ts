@@ -65,11 +65,11 @@ async function newStore(): Promise<string> {
 }
 
 describe('lmdb store: format version', () => {
-  it('a new store records format 1 and when it was created', async () => {
+  it('a new store records format 2 and when it was created', async () => {
     const path = await newStore();
     const root = open({ path, noSubdir: false, maxDbs: 8, overlappingSync: false });
     const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'json' });
-    assert.equal(meta.get('format'), 1);
+    assert.equal(meta.get('format'), 2);
     assert.ok(Math.abs((meta.get('createdAt') as number) - Date.now()) < 60_000);
     await root.close();
   });
@@ -78,7 +78,7 @@ describe('lmdb store: format version', () => {
     const path = await newStore();
     await setFormat(path, 7);
     const before = readFileSync(join(path, 'data.mdb'));
-    await assert.rejects(openAndLoad(path), refusal(ErrorCodes.BAD_CONFIG, new RegExp(`^data directory ${path} holds store format 7; this Stompbox reads format 1$`)));
+    await assert.rejects(openAndLoad(path), refusal(ErrorCodes.BAD_CONFIG, new RegExp(`^data directory ${path} holds store format 7; this Stompbox reads formats 1 and 2$`)));
     assert.ok(readFileSync(join(path, 'data.mdb')).equals(before), 'data.mdb was written to');
   });
 
@@ -86,7 +86,7 @@ describe('lmdb store: format version', () => {
     it(`a store whose format is ${label} is refused as an unknown format`, async () => {
       const path = await newStore();
       await setFormat(path, format);
-      await assert.rejects(openAndLoad(path), refusal(ErrorCodes.BAD_CONFIG, /holds an unknown store format \(.*\); this Stompbox reads format 1$/));
+      await assert.rejects(openAndLoad(path), refusal(ErrorCodes.BAD_CONFIG, /holds an unknown store format \(.*\); this Stompbox reads formats 1 and 2$/));
     });
   }
 
@@ -107,9 +107,25 @@ describe('lmdb store: golden files and damaged data files', () => {
     return path;
   };
 
-  it('the golden format-1 store loads the messages it was written with', async () => {
+  it('the golden format-2 store loads its messages and state records', async () => {
+    const s = new LmdbStore({ path: copy('valid-format-2') });
+    await s.open();
+    assert.deepEqual(await snapshot(s), { '/queue/orders': [['g1', 0]], '/topic/news': [['g2', 0]] });
+    assert.deepEqual(Object.fromEntries(await s.loadState()), {
+      'binding/durable/c1/news': { queue: 'durable/c1/news', destination: '/topic/news.#', selector: "kind = 'a'" },
+      epoch: 'e1',
+    });
+    await s.close();
+  });
+
+  it('the golden format-1 store is upgraded to format 2 in place and loads the messages it was written with', async () => {
     const path = copy('valid');
     const queues = await openAndLoad(path);
+    const root = open({ path, noSubdir: false, maxDbs: 8, overlappingSync: false });
+    const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'json' });
+    assert.equal(meta.get('format'), 2);
+    assert.equal(meta.get('upgradedFrom'), 1);
+    await root.close();
     const s = new LmdbStore({ path });
     await s.open();
     assert.deepEqual(await snapshot(s), {
@@ -118,6 +134,7 @@ describe('lmdb store: golden files and damaged data files', () => {
       '/queue/orders': [['g1', 2], ['g2', 0]],
     });
     assert.equal(await s.messageCount(), 4, 'g4 was acked: its body is gone');
+    assert.equal((await s.loadState()).size, 0);
     await s.close();
     const byId = new Map(queues.flatMap((q) => q.entries).map((e) => [e.msg.id, e.msg]));
     assert.deepEqual({ ...byId.get('g1'), body: undefined }, {

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Writes the golden LMDB stores of test/store/golden/ (format 1), from the compiled store:
+// Writes the golden LMDB stores of test/store/golden/, from the compiled store:
 //
 //   npx tsc -b packages/broker && node packages/broker/test/store/make-golden.mjs [--force]
 //
+// valid-format-2/  the store below plus state records, as format 2 writes it (made by
+//                  the format-2 code: this script writes it when it is missing)
+//
+// The rest was written by the format-1 code and is kept as that code left it:
 // valid/     a small format-1 store; lmdb.test.ts checks it loads exactly what is below
 // truncated/ valid/data.mdb cut to its first 3 pages
 // corrupt/   valid/data.mdb with the first 64 bytes (header and node pointers) of the
@@ -21,7 +25,7 @@ const msg = (id, seq, destination, headers, body, expires = 0) => ({
   id, seq, destination, headers, body: typeof body === 'string' ? enc.encode(body) : body, expires, timestamp: 1_700_000_000_000 + seq,
 });
 const ref = (queue, m) => ({ queue, id: m.id, seq: m.seq });
-const batch = (b) => ({ messages: [], enqueue: [], remove: [], deliveries: [], ...b });
+const batch = (b) => ({ messages: [], enqueue: [], remove: [], deliveries: [], state: [], ...b });
 
 const g1 = msg('g1', 1, '/queue/orders', ['content-type', 'text/plain', 'é ✓', 'a:b'], 'first order');
 const g2 = msg('g2', 2, '/queue/orders', [], Uint8Array.from([0, 255, 0, 10, 13, 0xc3, 0x28]), 1_900_000_000_000);
@@ -29,11 +33,25 @@ const g3 = msg('g3', 3, '/queue/big', ['x', 'y'], Uint8Array.from({ length: 6000
 const g4 = msg('g4', 4, '/queue/orders', [], 'acked, so gone');
 const g5 = msg('g5', 5, '/queue/audit', ['k', 'v'], 'golden body g5');
 
-if (existsSync(golden) && !process.argv.includes('--force')) {
+const v2 = join(golden, 'valid-format-2');
+if (!existsSync(v2)) {
+  const s2 = new LmdbStore({ path: v2 });
+  await s2.open();
+  await s2.commit(batch({ messages: [g1, g2], enqueue: [ref('/queue/orders', g1), ref('/topic/news', g2)] }));
+  await s2.commit(batch({ state: [
+    { key: 'binding/durable/c1/news', value: { queue: 'durable/c1/news', destination: '/topic/news.#', selector: "kind = 'a'" } },
+    { key: 'epoch', value: 'e1' },
+  ] }));
+  await s2.close();
+  rmSync(join(v2, 'lock.mdb'));
+  console.log(`valid-format-2/data.mdb: ${statSync(join(v2, 'data.mdb')).size} bytes`);
+}
+
+if (existsSync(join(golden, 'valid')) && !process.argv.includes('--force')) {
   console.error(`${golden} exists; the golden files stand for stores already written (use --force to replace them)`);
   process.exit(1);
 }
-rmSync(golden, { recursive: true, force: true });
+for (const name of ['valid', 'truncated', 'corrupt']) rmSync(join(golden, name), { recursive: true, force: true });
 const valid = join(golden, 'valid');
 const store = new LmdbStore({ path: valid });
 await store.open();
