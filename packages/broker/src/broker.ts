@@ -8,6 +8,7 @@ import type net from 'node:net';
 import { Authenticator } from './auth/authenticator.js';
 import type { BrokerConfig } from './config.js';
 import type { BrokerContext, Session } from './context.js';
+import { Policies } from './core/policies.js';
 import { Router } from './core/router.js';
 import { createHttpServer } from './listeners/http.js';
 import { createTcpServer } from './listeners/tcp.js';
@@ -58,10 +59,12 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     maxDeliveries: config.maxDeliveries,
     deadLetterQueue: config.deadLetterQueue,
     maxQueueLength: config.maxQueueLength,
+    policies: new Policies(config.destinations, { maxQueueLength: config.maxQueueLength }),
     onStoreError: (err) => logger.error({ err }, 'store commit failed'),
   });
   const recovered = await router.recover();
   if (recovered > 0) logger.info({ messages: recovered, store: store.kind }, 'recovered queued messages');
+  if (router.durables.size > 0) logger.info({ durableSubscriptions: router.durables.size }, 'recovered durable subscriptions');
   const ctx: BrokerContext = {
     config,
     logger,

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCodes, StompboxError } from './errors.js';
+import { policyListProblem, type DestinationPolicy } from './core/policies.js';
 
 export interface UserCredential { login: string; passcode: string }
 
@@ -16,7 +17,8 @@ type OptionDef =
   | { type: 'integer' | 'number'; default: number; doc: string; min?: number; max?: number }
   | { type: 'boolean'; default: boolean; doc: string }
   | { type: 'enum'; values: readonly string[]; default: string; doc: string }
-  | { type: 'users'; default: readonly UserCredential[]; doc: string };
+  | { type: 'users'; default: readonly UserCredential[]; doc: string }
+  | { type: 'policies'; default: readonly DestinationPolicy[]; doc: string };
 
 const PORT_MAX = 65535;
 const nonEmpty = (v: string) => (v.trim() === '' ? 'must not be empty' : undefined);
@@ -46,6 +48,10 @@ export const SCHEMA = {
     type: 'string', default: '/queue/DLQ', doc: 'Destination of dead-lettered messages',
     check: (v: string) => (/^\/queue\/\S+$/.test(v) ? undefined : 'must be a queue destination like /queue/DLQ'),
   },
+  destinations: {
+    type: 'policies', default: [],
+    doc: 'Per-destination policies, first match wins, as JSON: [{"match": "/topic/chat.#", "history": 100, "historyAgeMs": 3600000}, {"match": "/queue/orders", "persistent": true, "ttlMs": 60000, "maxLength": 1000, "overflow": "reject-publish"}] (see docs/destinations.md)',
+  },
   maxQueueLength: { type: 'integer', default: 0, min: 0, max: 1000000000, doc: 'Most messages held by one queue (past it the oldest goes to the dead-letter queue) and parked per client-ack topic subscription (0 = unbounded)' },
   users: { type: 'users', default: [], doc: 'Accepted logins, as login:passcode,login2:passcode2 (none = anonymous access)' },
   connectTimeoutMs: { type: 'integer', default: 10000, min: 1, max: 3600000, doc: 'A socket that sends no CONNECT within this many ms is closed' },
@@ -59,6 +65,7 @@ type ValueOf<D> = D extends { type: 'enum'; values: readonly (infer V)[] } ? V
   : D extends { type: 'integer' | 'number' } ? number
   : D extends { type: 'boolean' } ? boolean
   : D extends { type: 'users' } ? UserCredential[]
+  : D extends { type: 'policies' } ? DestinationPolicy[]
   : never;
 
 /** The broker's whole configuration, derived from SCHEMA. */
@@ -88,7 +95,7 @@ const BY_FLAG = new Map(OPTIONS.map((o) => [o.flag, o]));
 
 export function defaultConfig(): BrokerConfig {
   const out: Record<string, unknown> = {};
-  for (const o of OPTIONS) out[o.key] = o.type === 'users' ? (o.default as UserCredential[]).map((u) => ({ ...u })) : o.default;
+  for (const o of OPTIONS) out[o.key] = o.type === 'users' || o.type === 'policies' ? (o.default as object[]).map((u) => ({ ...u })) : o.default;
   return out as BrokerConfig;
 }
 
@@ -135,6 +142,11 @@ function check(o: OptionInfo, value: unknown, source: string): unknown {
         return { login, passcode } as UserCredential;
       });
     }
+    case 'policies': {
+      const why = policyListProblem(value);
+      if (why !== undefined) bad(why);
+      return (value as DestinationPolicy[]).map((p) => ({ ...p }));
+    }
   }
 }
 
@@ -160,6 +172,15 @@ function parseText(o: OptionInfo, text: string, source: string): unknown {
     }
     case 'users':
       return check(o, parseUsers(text, bad), source);
+    case 'policies': {
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch (err) {
+        return bad(`not valid JSON: ${(err as Error).message}`);
+      }
+      return check(o, v, source);
+    }
     default:
       return check(o, text, source);
   }
@@ -293,11 +314,12 @@ function crossCheck(c: BrokerConfig): void {
 
 function formatDefault(o: OptionInfo): string {
   if (o.type === 'users') return (o.default as UserCredential[]).map((u) => `${u.login}:${u.passcode}`).join(',') || 'none';
+  if (o.type === 'policies') return (o.default as unknown[]).length === 0 ? 'none' : JSON.stringify(o.default);
   return String(o.default);
 }
 
 const VALUE_NAME: Record<OptionDef['type'], string> = {
-  string: '<text>', integer: '<int>', number: '<num>', boolean: '[true|false]', enum: '', users: '<login:pass,...>',
+  string: '<text>', integer: '<int>', number: '<num>', boolean: '[true|false]', enum: '', users: '<login:pass,...>', policies: '<json>',
 };
 
 /** The `--help` text: every option with its flag, env var, default and doc. */

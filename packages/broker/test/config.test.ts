@@ -32,7 +32,7 @@ test('defaults match the documented values', () => {
     host: '127.0.0.1', stompPort: 61613, httpPort: 15674, stompWsPaths: '/ws,/stomp', dataDir: './data', logLevel: 'info', logPretty: false,
     maxFrameSize: 10485760, maxHeaders: 1000, maxHeaderLength: 65536, heartbeatSendMs: 10000, heartbeatReceiveMs: 10000,
     heartbeatTolerance: 1.5, maxOutputBytes: 8388608, slowConsumerPolicy: 'disconnect', defaultPrefetch: 0,
-    maxDeliveries: 10, deadLetterQueue: '/queue/DLQ', maxQueueLength: 0, users: [], connectTimeoutMs: 10000,
+    maxDeliveries: 10, deadLetterQueue: '/queue/DLQ', destinations: [], maxQueueLength: 0, users: [], connectTimeoutMs: 10000,
     shutdownTimeoutMs: 5000,
   } satisfies BrokerConfig);
   assert.deepEqual(loadConfig({ argv: [], env: {}, cwd: dir }).config, c);

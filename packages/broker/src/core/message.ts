@@ -30,6 +30,8 @@ export interface Message {
 const BROKER_OWNED = new Set([
   'destination', 'message-id', 'subscription', 'content-length', 'receipt', 'transaction',
   'ack', 'redelivered', 'persistent',
+  // Set by the broker on topic history messages (docs/recovery.md); a client may not forge them.
+  'stompbox-position', 'stompbox-epoch',
 ]);
 
 export function isBrokerOwnedHeader(name: string): boolean {

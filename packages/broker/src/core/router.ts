@@ -1,13 +1,22 @@
 /**
  * The routing core: protocol-free. Every protocol hands it messages (`publish`) and
- * subscriptions; it routes to queues (competing consumers) and topics (fan-out),
- * settles acks and nacks (requeue, dead-lettering) and records persistent messages
- * in the store, one batch per event-loop turn (group commit).
+ * subscriptions; it routes to queues (competing consumers), topics (fan-out) and the
+ * queues of durable subscriptions bound to topics, keeps topic history for recovery,
+ * settles acks and nacks (requeue, dead-lettering) and records what must survive in
+ * the store, one batch per event-loop turn (group commit).
  */
+import { Binding, bindingKey, bindingRecord, parseBindingRecord, type DurableSpec } from './durable.js';
+import {
+  EPOCH_HEADER, historyKey, historyQueueName, isHistoryQueue, newEpoch, parseHistoryRecord, POSITION_HEADER, positionOf,
+  TopicHistory, type ResumeResult,
+} from './history.js';
 import { advanceSeq, keep, messageHeader, newMessage, type Message } from './message.js';
+import { Policies, type ResolvedPolicy } from './policies.js';
 import { Queue, type QueueHooks } from './queue.js';
+import { compileSelector } from './selector.js';
 import { TopicIndex } from './topic-index.js';
 import type { Entry, Subscription } from './subscription.js';
+import { ErrorCodes, StompboxError } from '../errors.js';
 import { batchIsEmpty, emptyBatch, type MessageStore, type StoreBatch } from '../store/types.js';
 
 export interface RouterOptions {
@@ -18,6 +27,8 @@ export interface RouterOptions {
   deadLetterQueue: string;
   /** Messages one queue may hold; past it the oldest is dead-lettered (RabbitMQ's drop-head). 0 = unbounded. */
   maxQueueLength?: number;
+  /** Per-destination policies (persistence default, TTL, length and overflow, history). */
+  policies?: Policies;
   /** Called when a store commit fails (the broker logs it; receipts are refused). */
   onStoreError?: (err: unknown) => void;
 }
@@ -30,26 +41,59 @@ export interface RouterStats {
   deadLettered: number;
   expired: number;
   unrouted: number;
+  rejected: number;
 }
 
 export class Router implements QueueHooks {
   /** Queues by destination (`/queue/a`, `/reply-queue/x`). */
   readonly queues = new Map<string, Queue>();
   /** Topic subscriptions by destination; `/topic/` ones may be patterns. */
-  private readonly topics = new TopicIndex('/topic/');
+  private readonly topics = new TopicIndex<Subscription>('/topic/');
+  /** Durable subscriptions: their queues bound to topics, by name and by pattern. */
+  readonly durables = new Map<string, Binding>();
+  private readonly bindings = new TopicIndex<Binding>('/topic/');
+  /** Topic histories by destination (only where a policy asks for history). */
+  private readonly histories = new Map<string, TopicHistory>();
+  readonly policies: Policies;
   private readonly opts: RouterOptions;
-  readonly stats: RouterStats = { published: 0, delivered: 0, acked: 0, nacked: 0, deadLettered: 0, expired: 0, unrouted: 0 };
+  readonly stats: RouterStats = { published: 0, delivered: 0, acked: 0, nacked: 0, deadLettered: 0, expired: 0, unrouted: 0, rejected: 0 };
   private batch: StoreBatch | null = null;
   private batchDone: Promise<void> | null = null;
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
+    this.policies = opts.policies ?? new Policies([], { maxQueueLength: opts.maxQueueLength ?? 0 });
   }
 
-  /** Loads persistent queue contents from the store (at start-up). */
+  /**
+   * Loads what the store holds (at start-up): durable subscriptions first, so that
+   * their queues exist, then queue contents, then topic histories with their epochs.
+   * Returns the number of queued messages recovered.
+   */
   async recover(): Promise<number> {
+    const state = await this.opts.store.loadState();
+    const epochs = new Map<string, string>();
+    for (const [key, value] of state) {
+      const spec = parseBindingRecord(key, value);
+      if (spec !== undefined) this.bind(spec);
+      const h = parseHistoryRecord(key, value);
+      if (h !== undefined) epochs.set(h.destination, h.epoch);
+    }
     let n = 0;
     for (const rq of await this.opts.store.load()) {
+      if (isHistoryQueue(rq.queue)) {
+        const dest = rq.queue.slice(historyQueueName('').length);
+        const epoch = epochs.get(dest);
+        const last = rq.entries.length === 0 ? 0 : positionOf(rq.entries[rq.entries.length - 1].msg);
+        if (epoch === undefined || !(last > 0)) continue; // unusable: a new history (new epoch) starts on the next publish
+        const h = new TopicHistory(dest, epoch, last);
+        for (const { msg } of rq.entries) {
+          advanceSeq(msg.seq);
+          h.entries.push({ ...msg, persistent: false, enc: undefined });
+        }
+        this.histories.set(dest, h);
+        continue;
+      }
       const q = this.queue(rq.queue);
       for (const { msg, deliveries } of rq.entries) {
         advanceSeq(msg.seq);
@@ -57,6 +101,9 @@ export class Router implements QueueHooks {
         n++;
       }
     }
+    // A history whose messages are all gone cannot say where its numbering was: it starts
+    // again under a new epoch, so that clients of the old one learn they must reload.
+    for (const dest of epochs.keys()) if (!this.histories.has(dest)) this.openBatch().state.push({ key: historyKey(dest), value: null });
     return n;
   }
 
@@ -69,39 +116,41 @@ export class Router implements QueueHooks {
     return q;
   }
 
+  /** The policy of a destination (persistence default, TTL, length bound, history). */
+  policyFor(destination: string): ResolvedPolicy {
+    return this.policies.for(destination);
+  }
+
   /**
    * Routes a message. Returns a promise when the message was recorded in the store
-   * (resolved once durable), otherwise undefined.
+   * (resolved once durable), otherwise undefined. Throws StompboxError(QUEUE_FULL)
+   * when a queue whose overflow policy is `reject-publish` is full: nothing is routed.
    */
   publish(msg: Message): Promise<void> | undefined {
-    this.stats.published++;
     const dest = msg.destination;
     if (isQueue(dest)) {
       // A reply queue exists only while its requester is connected: replies to a
       // requester that left are dropped, not kept where nobody can ever read them.
       if (dest.startsWith('/reply-queue/') && !this.queues.has(dest)) {
+        this.stats.published++;
         this.stats.unrouted++;
         return undefined;
       }
-      const q = this.queue(dest);
-      const max = this.opts.maxQueueLength ?? 0;
-      if (max > 0 && q.depth >= max) {
-        const oldest = q.messages.shift();
-        if (oldest !== undefined) this.deadLetter(dest, dest, oldest, 'max-length');
+      const policy = this.policies.for(dest);
+      const existing = this.queues.get(dest);
+      if (policy.overflow === 'reject-publish' && policy.maxLength > 0 && existing !== undefined && existing.depth >= policy.maxLength) {
+        this.stats.rejected++;
+        throw new StompboxError(ErrorCodes.QUEUE_FULL, `queue ${dest} is full (${policy.maxLength} messages); the message was not accepted`);
       }
-      let done: Promise<void> | undefined;
-      if (msg.persistent) {
-        const b = this.openBatch();
-        b.messages.push(msg);
-        b.enqueue.push({ queue: q.destination, id: msg.id, seq: msg.seq });
-        done = this.batchDone as Promise<void>;
-      }
-      q.enqueue(keep(msg));
-      return done;
+      this.stats.published++;
+      return this.enqueueTo(existing ?? this.queue(dest), msg, policy.maxLength, true);
     }
+    this.stats.published++;
+    let done: Promise<void> | undefined;
+    if (!this.policies.empty) done = this.record(msg);
     const subs = this.topics.match(dest, msg.seq);
     const n = subs.length;
-    if (n === 0) this.stats.unrouted++;
+    if (n === 0 && this.durables.size === 0) this.stats.unrouted++;
     for (let i = 0; i < n; i++) {
       const sub = subs[i];
       if (sub.selector !== undefined && !sub.selector((name) => messageHeader(msg, name))) continue;
@@ -117,7 +166,94 @@ export class Router implements QueueHooks {
         sub.send(entry, n);
       } else sub.park(entry);
     }
-    return undefined;
+    if (this.durables.size > 0) done = this.toDurables(msg, done !== undefined) ?? done;
+    return done;
+  }
+
+  /**
+   * Adds a message to a queue, dead-lettering the oldest past `max` (drop-head), and
+   * records it when persistent (`storeBody`: its body is not yet in this batch).
+   */
+  private enqueueTo(q: Queue, msg: Message, max: number, storeBody: boolean): Promise<void> | undefined {
+    if (max > 0 && q.depth >= max) {
+      const oldest = q.messages.shift();
+      if (oldest !== undefined) this.deadLetter(q.destination, q.name, oldest, 'max-length');
+    }
+    let done: Promise<void> | undefined;
+    if (msg.persistent) {
+      const b = this.openBatch();
+      if (storeBody) b.messages.push(msg);
+      b.enqueue.push({ queue: q.name, id: msg.id, seq: msg.seq });
+      done = this.batchDone as Promise<void>;
+    }
+    q.enqueue(keep(msg));
+    return done;
+  }
+
+  /** Topic messages also go to the queues of the durable subscriptions bound to them. */
+  private toDurables(msg: Message, bodyStored: boolean): Promise<void> | undefined {
+    const bound = this.bindings.match(msg.destination, msg.seq);
+    let done: Promise<void> | undefined;
+    let stored = bodyStored;
+    for (let i = 0; i < bound.length; i++) {
+      const b = bound[i];
+      if (b.selector !== undefined && !b.selector((name) => messageHeader(msg, name))) continue;
+      done = this.enqueueTo(b.queue, msg, this.opts.maxQueueLength ?? 0, !stored) ?? done;
+      if (msg.persistent) stored = true;
+    }
+    return done;
+  }
+
+  /**
+   * Topic history: numbers the message, appends its position and epoch headers,
+   * stores it (every history message, persistent or not: the history must survive a
+   * restart) and trims the history to its bounds. Returns the commit promise when
+   * the message itself is persistent (its RECEIPT waits), else undefined.
+   */
+  private record(msg: Message): Promise<void> | undefined {
+    const policy = this.policies.for(msg.destination);
+    if (policy.history === 0) return undefined;
+    const dest = msg.destination;
+    let h = this.histories.get(dest);
+    const b = this.openBatch();
+    if (h === undefined) {
+      h = new TopicHistory(dest, newEpoch());
+      this.histories.set(dest, h);
+      b.state.push({ key: historyKey(dest), value: { epoch: h.epoch } });
+    }
+    const position = h.add(keep(msg));
+    msg.headers.push(POSITION_HEADER, String(position), EPOCH_HEADER, h.epoch);
+    const queue = historyQueueName(dest);
+    b.messages.push(msg);
+    b.enqueue.push({ queue, id: msg.id, seq: msg.seq });
+    for (const m of h.trim(policy.history, policy.historyAgeMs, Date.now())) b.remove.push({ queue, id: m.id, seq: m.seq });
+    return msg.persistent ? (this.batchDone as Promise<void>) : undefined;
+  }
+
+  /**
+   * What a subscriber that last saw `position` of `epoch` on `destination` missed
+   * (docs/recovery.md), or why it cannot be had. `epoch` undefined asks only where
+   * the history stands (for the RECEIPT of a plain SUBSCRIBE); the answer is then
+   * `ok` with nothing missed. Undefined when the destination keeps no history.
+   */
+  resume(destination: string, epoch?: string, position?: number): ResumeResult | undefined {
+    const policy = this.policies.for(destination);
+    if (policy.history === 0) return undefined;
+    let h = this.histories.get(destination);
+    if (h === undefined) {
+      // No message yet: the history starts now, so that its epoch can be named.
+      h = new TopicHistory(destination, newEpoch());
+      this.histories.set(destination, h);
+      this.openBatch().state.push({ key: historyKey(destination), value: { epoch: h.epoch } });
+    }
+    const queue = historyQueueName(destination);
+    const dropped = h.trim(policy.history, policy.historyAgeMs, Date.now());
+    if (dropped.length > 0) {
+      const b = this.openBatch();
+      for (const m of dropped) b.remove.push({ queue, id: m.id, seq: m.seq });
+    }
+    if (epoch === undefined || position === undefined) return { ok: true, epoch: h.epoch, position: h.last, missed: [] };
+    return h.resume(epoch, position);
   }
 
   subscribe(sub: Subscription): void {
@@ -125,22 +261,75 @@ export class Router implements QueueHooks {
     else this.topics.add(sub.destination, sub);
   }
 
+  /**
+   * Starts (or resumes) a durable subscription and makes `sub` a consumer of its
+   * queue. Returns true when the subscription is new or was changed: its record is
+   * then in this turn's commit (`pendingCommit()`), which a RECEIPT should wait for.
+   * JMS semantics: a durable subscription resumed with another topic or selector is
+   * a new one, and what the old one kept is dropped.
+   */
+  subscribeDurable(sub: Subscription, spec: DurableSpec): boolean {
+    let b = this.durables.get(spec.name);
+    let changed = false;
+    if (b !== undefined && (b.spec.destination !== spec.destination || b.spec.selector !== spec.selector)) {
+      this.unsubscribeDurable(spec.name);
+      b = undefined;
+    }
+    if (b === undefined) {
+      b = this.bind(spec);
+      this.openBatch().state.push({ key: bindingKey(spec.name), value: bindingRecord(spec) });
+      changed = true;
+    }
+    b.queue.addConsumer(sub);
+    return changed;
+  }
+
+  /**
+   * Removes a durable subscription: its binding, its record and every message kept
+   * for it. Its consumers are detached first by the caller (UNSUBSCRIBE). Returns
+   * false when there is no such subscription.
+   */
+  unsubscribeDurable(name: string): boolean {
+    const b = this.durables.get(name);
+    if (b === undefined) return false;
+    this.durables.delete(name);
+    this.bindings.remove(b.spec.destination, b);
+    const batch = this.openBatch();
+    batch.state.push({ key: bindingKey(name), value: null });
+    const q = b.queue;
+    while (q.messages.length > 0) {
+      const e = q.messages.shift() as Entry;
+      if (e.msg.persistent) batch.remove.push({ queue: q.name, id: e.msg.id, seq: e.msg.seq });
+    }
+    if (q.consumerCount === 0) this.queues.delete(q.name);
+    return true;
+  }
+
+  private bind(spec: DurableSpec): Binding {
+    const q = this.queue(spec.name);
+    const b = new Binding(spec, spec.selector === undefined ? undefined : compileSelector(spec.selector), q);
+    this.durables.set(spec.name, b);
+    this.bindings.add(spec.destination, b);
+    return b;
+  }
+
   /** Ends a subscription. Unacked queue messages go back to their queue (redelivered). */
   unsubscribe(sub: Subscription): void {
     if (sub.closed) return;
     sub.closed = true;
-    if (isQueue(sub.destination)) {
-      const q = this.queue(sub.destination);
+    const q = sub.queue === undefined ? undefined : this.queues.get(sub.queue.name);
+    if (q !== undefined) {
       // What it had not acked goes back (redelivered), except past the delivery limit:
       // a message that keeps killing its consumers must not loop forever.
       const unacked = [...sub.unacked.values()];
       sub.unacked.clear();
       q.removeConsumer(sub);
       if (unacked.length > 0) this.giveBack(sub, unacked, true);
-      // Auto-delete reply queues with their last consumer (RabbitMQ's temp queues).
-      if (sub.destination.startsWith('/reply-queue/')) this.queues.delete(sub.destination);
-      else if (q.idle) this.queues.delete(sub.destination);
-    } else {
+      // Auto-delete reply queues with their last consumer (RabbitMQ's temp queues);
+      // a durable subscription's queue stays, to collect what its subscriber misses.
+      if (q.name.startsWith('/reply-queue/')) this.queues.delete(q.name);
+      else if (q.idle && !this.durables.has(q.name)) this.queues.delete(q.name);
+    } else if (sub.queue === undefined) {
       this.topics.remove(sub.destination, sub);
     }
     sub.unacked.clear();
@@ -226,7 +415,9 @@ export class Router implements QueueHooks {
       'x-delivery-count', String(e.deliveries),
     ];
     const dead = newMessage(this.opts.deadLetterQueue, headers, m.body, m.persistent, 0);
-    this.publish(dead);
+    // The DLQ's own bound applies as drop-head: a dead letter is never refused back to anyone.
+    this.stats.published++;
+    this.enqueueTo(this.queue(dead.destination), dead, this.policies.for(dead.destination).maxLength, true);
   }
 
   private openBatch(): StoreBatch {
@@ -263,10 +454,15 @@ export class Router implements QueueHooks {
   }
 
   /** Counts for the management API and tests. */
-  snapshot(): { queues: { destination: string; depth: number; consumers: number }[]; topicSubscriptions: number } {
+  snapshot(): {
+    queues: { destination: string; depth: number; consumers: number }[];
+    topicSubscriptions: number;
+    durableSubscriptions: { name: string; destination: string; depth: number; consumers: number }[];
+  } {
     return {
-      queues: [...this.queues.values()].map((q) => ({ destination: q.destination, depth: q.depth, consumers: q.consumerCount })),
+      queues: [...this.queues.values()].filter((q) => !this.durables.has(q.name)).map((q) => ({ destination: q.destination, depth: q.depth, consumers: q.consumerCount })),
       topicSubscriptions: this.topics.size,
+      durableSubscriptions: [...this.durables.values()].map((b) => ({ name: b.spec.name, destination: b.spec.destination, depth: b.queue.depth, consumers: b.queue.consumerCount })),
     };
   }
 }

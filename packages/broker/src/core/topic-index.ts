@@ -1,28 +1,30 @@
 /**
- * Subscriptions by topic key. Exact keys are a Map lookup; patterns with `*` (one
+ * Subscribers by topic key (live subscriptions, and durable bindings to queues). Exact keys are a Map lookup; patterns with `*` (one
  * word) and `#` (zero or more words), words split by `.` as in RabbitMQ's topic
  * exchange, live in a trie that is walked only when any exist.
  * Subscriber lists are copy-on-write arrays so that a publish iterates them without
  * allocating, and a subscribe during a fan-out does not disturb it.
  */
-import type { Subscription } from './subscription.js';
-
-interface Node {
-  words: Map<string, Node>;
-  star: Node | undefined;
-  hash: Node | undefined;
-  subs: Subscription[];
+/** What the index holds: `lastSeq` is its bookkeeping to de-duplicate wildcard matches. */
+export interface Matchable {
+  lastSeq: number;
 }
 
-function node(): Node {
+interface Node<T> {
+  words: Map<string, Node<T>>;
+  star: Node<T> | undefined;
+  hash: Node<T> | undefined;
+  subs: T[];
+}
+
+function node<T>(): Node<T> {
   return { words: new Map(), star: undefined, hash: undefined, subs: [] };
 }
 
-const NONE: Subscription[] = [];
-
-export class TopicIndex {
-  private readonly exact = new Map<string, Subscription[]>();
-  private readonly root = node();
+export class TopicIndex<T extends Matchable> {
+  private readonly exact = new Map<string, T[]>();
+  private readonly root: Node<T> = node();
+  private readonly none: T[] = [];
   private patterns = 0;
   /** Only destinations under this prefix may be patterns (`/topic/`); the rest match exactly. */
   private readonly prefix: string;
@@ -43,18 +45,18 @@ export class TopicIndex {
     return n;
   }
 
-  add(dest: string, sub: Subscription): void {
+  add(dest: string, sub: T): void {
     if (!this.isPattern(dest)) {
-      this.exact.set(dest, [...(this.exact.get(dest) ?? NONE), sub]);
+      this.exact.set(dest, [...(this.exact.get(dest) ?? this.none), sub]);
       return;
     }
     let n = this.root;
     for (const w of dest.slice(this.prefix.length).split('.')) {
-      if (w === '*') n = n.star ??= node();
-      else if (w === '#') n = n.hash ??= node();
+      if (w === '*') n = n.star ??= node<T>();
+      else if (w === '#') n = n.hash ??= node<T>();
       else {
         let c = n.words.get(w);
-        if (c === undefined) n.words.set(w, (c = node()));
+        if (c === undefined) n.words.set(w, (c = node<T>()));
         n = c;
       }
     }
@@ -62,7 +64,7 @@ export class TopicIndex {
     this.patterns++;
   }
 
-  remove(dest: string, sub: Subscription): void {
+  remove(dest: string, sub: T): void {
     if (!this.isPattern(dest)) {
       const subs = this.exact.get(dest);
       if (subs === undefined) return;
@@ -71,9 +73,9 @@ export class TopicIndex {
       else this.exact.set(dest, next);
       return;
     }
-    const path: Node[] = [this.root];
+    const path: Node<T>[] = [this.root];
     const words = dest.slice(this.prefix.length).split('.');
-    let n: Node | undefined = this.root;
+    let n: Node<T> | undefined = this.root;
     for (const w of words) {
       n = w === '*' ? n.star : w === '#' ? n.hash : n.words.get(w);
       if (n === undefined) return;
@@ -99,10 +101,10 @@ export class TopicIndex {
    * Subscriptions matching `key`. Returns the exact list itself when no pattern
    * exists (no allocation); `seq` de-duplicates a subscription reached twice.
    */
-  match(dest: string, seq: number): Subscription[] {
-    const exact = this.exact.get(dest) ?? NONE;
+  match(dest: string, seq: number): T[] {
+    const exact = this.exact.get(dest) ?? this.none;
     if (this.patterns === 0 || !dest.startsWith(this.prefix)) return exact;
-    const out: Subscription[] = [];
+    const out: T[] = [];
     for (const s of exact) {
       s.lastSeq = seq;
       out.push(s);
@@ -112,7 +114,7 @@ export class TopicIndex {
   }
 }
 
-function walk(n: Node, words: string[], i: number, out: Subscription[], seq: number): void {
+function walk<T extends Matchable>(n: Node<T>, words: string[], i: number, out: T[], seq: number): void {
   if (n.hash !== undefined) {
     // `#` matches zero or more words.
     for (let j = i; j <= words.length; j++) walk(n.hash, words, j, out, seq);

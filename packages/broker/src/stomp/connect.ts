@@ -40,6 +40,7 @@ export function handleConnect(conn: StompConnection, frame: Frame): void {
   const beat = parseHeartBeat(getHeader(h, 'heart-beat'));
   if (beat === undefined) throw new StompboxError(ErrorCodes.BAD_HEADER_VALUE, `invalid heart-beat header '${getHeader(h, 'heart-beat')}'`);
   conn.accepted(version, result.user);
+  conn.clientId = value('client-id');
   const headers = ['version', version, 'server', conn.ctx.serverName, 'session', conn.id];
   if (version !== '1.0') {
     const n = negotiate(beat, config.heartbeatSendMs, config.heartbeatReceiveMs);

@@ -40,6 +40,8 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
   connected = false;
   closing = false;
   user: string | undefined;
+  /** The `client-id` CONNECT header (ActiveMQ, Artemis): scopes durable subscription names. */
+  clientId: string | undefined;
   readonly subs = new Map<string, Subscription>();
   /** Open transactions: frames held until COMMIT (STOMP 1.2 §BEGIN). Created on first use: idle connections stay small. */
   private _txs: Map<string, Frame[]> | undefined;
@@ -169,19 +171,18 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
     this.out.frame(encodeFrame(command, headers, body, { version: this.connected ? this.version : undefined }));
   }
 
-  /** Sends RECEIPT if the frame asked for one (STOMP 1.2 §RECEIPT). */
-  receipt(frame: Frame): void {
+  /** Sends RECEIPT if the frame asked for one (STOMP 1.2 §RECEIPT), with any extension headers. */
+  receipt(frame: Frame, extra?: string[]): void {
     const id = getHeader(frame.headers, 'receipt');
-    if (id !== undefined) this.sendFrame('RECEIPT', ['receipt-id', id]);
+    if (id !== undefined) this.sendFrame('RECEIPT', extra === undefined ? ['receipt-id', id] : ['receipt-id', id, ...extra]);
   }
 
   /** RECEIPT once `done` settles: after a persistent message is stored, for instance. */
-  receiptAfter(frame: Frame, done: Promise<void> | undefined): void {
-    if (done === undefined) return this.receipt(frame);
-    const id = getHeader(frame.headers, 'receipt');
+  receiptAfter(frame: Frame, done: Promise<void> | undefined, extra?: string[]): void {
+    if (done === undefined) return this.receipt(frame, extra);
     done.then(
       () => {
-        if (id !== undefined && !this.closing) this.sendFrame('RECEIPT', ['receipt-id', id]);
+        if (!this.closing) this.receipt(frame, extra);
       },
       () => this.fail(new StompboxError(ErrorCodes.STORE_FAILED, 'the message could not be stored'), frame),
     );

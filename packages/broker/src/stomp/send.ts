@@ -59,9 +59,15 @@ function messageOf(conn: StompConnection, frame: Frame, checkOnly: boolean): Mes
     headers.push(name, value);
   }
   if (checkOnly) return undefined;
+  // The destination's policy: a default for `persistent`, and a TTL (the sooner expiry wins, as in RabbitMQ).
+  const policy = conn.ctx.router.policyFor(dest);
+  if (policy.ttlMs > 0) {
+    const byPolicy = Date.now() + policy.ttlMs;
+    if (expires === 0 || byPolicy < expires) expires = byPolicy;
+  }
   // A view into the socket's chunk: the router copies it only if the message is kept.
   const body = frame.body.length === 0 ? EMPTY : frame.body;
-  return newMessage(dest, headers, body, persistent ?? false, expires);
+  return newMessage(dest, headers, body, persistent ?? policy.persistent ?? false, expires);
 }
 
 const EMPTY = Buffer.alloc(0);

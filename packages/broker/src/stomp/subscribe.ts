@@ -2,7 +2,8 @@
  * SUBSCRIBE (STOMP 1.2 §SUBSCRIBE): `id` (required from 1.1; 1.0 defaults to the
  * destination), `ack` = auto | client | client-individual, `selector` (JMS/SQL-92
  * subset, as ActiveMQ), and a prefetch bound as RabbitMQ's `prefetch-count` (or
- * ActiveMQ's `activemq.prefetchSize`).
+ * ActiveMQ's `activemq.prefetchSize`). Topic subscriptions may be durable
+ * (durable-headers.ts) or resume from the topic's history (resume.ts).
  */
 import { getHeader, type Frame } from '@stompbox/stomp-codec';
 import { parseDestination } from '../core/destination.js';
@@ -11,6 +12,8 @@ import { Subscription, type AckMode } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { StompConnection } from './connection.js';
 import { subscriptionPrefix } from './message-writer.js';
+import { durableNameOf } from './durable-headers.js';
+import { planResume } from './resume.js';
 import { requireDestination } from './send.js';
 
 const MAX_SUBSCRIPTIONS = 10_000;
@@ -37,19 +40,41 @@ export function handleSubscribe(conn: StompConnection, frame: Frame): void {
   const selectorText = getHeader(h, 'selector');
   const selector = selectorText === undefined ? undefined : compileSelector(selectorText);
   const { config, router } = conn.ctx;
+  const onTopic = parsed.kind !== 'queue';
+  const durable = onTopic ? durableNameOf(conn, h, id) : undefined;
+  // Recovery is for live topic subscriptions; a durable one keeps what it missed anyway.
+  const plan = onTopic && durable === undefined ? planResume(router, dest, h) : undefined;
+  const maxPending = config.maxQueueLength > 0 ? config.maxQueueLength : 10_000;
   const sub = new Subscription(conn, {
     id,
     destination: dest,
     ackMode: ack as AckMode,
-    selector,
+    // A durable subscription's selector is applied when messages are kept for it.
+    selector: durable === undefined ? selector : undefined,
     prefetch: prefetchOf(h, config.defaultPrefetch),
-    maxPending: config.maxQueueLength > 0 ? config.maxQueueLength : 10_000,
+    // Room for the replayed history as well, so that no live message pushes one out.
+    maxPending: maxPending + (plan?.missed.length ?? 0),
   });
   sub.ext = subscriptionPrefix(id, conn.version);
   conn.subs.set(id, sub);
+  if (durable !== undefined) {
+    const kept = router.durables.get(durable)?.spec;
+    if (kept !== undefined && kept.destination === dest && kept.selector === selectorText) {
+      conn.receipt(frame);
+      router.subscribeDurable(sub, { name: durable, destination: dest, selector: selectorText });
+    } else {
+      // New (or changed): the RECEIPT waits until the subscription's record is stored.
+      router.subscribeDurable(sub, { name: durable, destination: dest, ...(selectorText === undefined ? {} : { selector: selectorText }) });
+      conn.receiptAfter(frame, router.pendingCommit());
+    }
+    return;
+  }
   // RECEIPT before the first MESSAGE: a client waiting on it sees the subscription take effect.
-  conn.receipt(frame);
+  conn.receipt(frame, plan?.receipt);
+  // Missed messages first, then live ones behind them (publish parks while any wait): no gap, no duplicate.
+  if (plan !== undefined) for (const msg of plan.missed) sub.pending.push({ msg, deliveries: 0 });
   router.subscribe(sub);
+  if (sub.pending.length > 0) router.refill(sub);
 }
 
 function prefetchOf(h: string[], fallback: number): number {

@@ -9,14 +9,14 @@ const target = new FakeTarget();
 let seq = 0;
 
 /** Destinations (of the subscriptions) matching `dest`, sorted; fails on a duplicate. */
-function matched(index: TopicIndex, dest: string): string[] {
+function matched(index: TopicIndex<Subscription>, dest: string): string[] {
   const subs = index.match(dest, ++seq);
   assert.equal(new Set(subs).size, subs.length, `a subscription was returned twice for ${dest}`);
   return subs.map((s) => s.destination).sort();
 }
 
-function indexOf(...dests: string[]): { index: TopicIndex; subs: Subscription[] } {
-  const index = new TopicIndex('/topic/');
+function indexOf(...dests: string[]): { index: TopicIndex<Subscription>; subs: Subscription[] } {
+  const index = new TopicIndex<Subscription>('/topic/');
   const subs = dests.map((d) => makeSub(target, d));
   for (const s of subs) index.add(s.destination, s);
   return { index, subs };
@@ -29,7 +29,7 @@ interface TrieNode {
   hash: TrieNode | undefined;
   subs: Subscription[];
 }
-function internals(index: TopicIndex): { root: TrieNode; exact: Map<string, Subscription[]> } {
+function internals(index: TopicIndex<Subscription>): { root: TrieNode; exact: Map<string, Subscription[]> } {
   return index as unknown as { root: TrieNode; exact: Map<string, Subscription[]> };
 }
 
@@ -89,7 +89,7 @@ describe('TopicIndex: RabbitMQ topic semantics', () => {
 
 describe('TopicIndex: exact destinations', () => {
   it('destinations outside /topic/ are never patterns', () => {
-    const index = new TopicIndex('/topic/');
+    const index = new TopicIndex<Subscription>('/topic/');
     for (const d of ['/exchange/a.*', '/response/#', '/queue/#', '#', '*', '/topicx/#']) {
       assert.equal(index.isPattern(d), false, d);
       index.add(d, makeSub(target, d));
