@@ -22,7 +22,7 @@ export const DEFAULTS = {
   rate: 10000, // msg/s in the latency scenario
   subWorkers: null, // subscriber worker threads; null: 2 in fanout-ws, 1 elsewhere
   wsClient: 'raw', // WebSocket client: 'raw' (wsclient.mjs) or 'ws' (the npm package)
-  persistentWindow: 64, // un-receipted persistent SENDs in persistent-queue
+  persistentWindow: 128, // un-receipted persistent SENDs in persistent-queue (one producer); --persistent-window 64 for the smaller one
   persistentPrefetch: 1000, // prefetch-count of the persistent-queue consumer
   fsyncSeconds: 2, // length of the write+fdatasync probe in persistent-queue
   reader: 'fast', // STOMP MESSAGE parsing in the subscribers: 'fast' (bytes only) or 'full' (header text)

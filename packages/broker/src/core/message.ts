@@ -4,6 +4,7 @@
  * (delivery count, ack ids) lives elsewhere, so fan-out allocates nothing per
  * subscriber beyond the bytes written.
  */
+import type { StoreBatch } from '../store/types.js';
 export interface Message {
   /** Broker-unique id, also the STOMP `message-id`. */
   readonly id: string;
@@ -21,6 +22,12 @@ export interface Message {
   readonly timestamp: number;
   /** Encodings cached by protocol writers (e.g. the STOMP header block per escaping). */
   enc: unknown;
+  /**
+   * The store batch that records this message, until it is committed: while that
+   * batch is not sealed, removing the message's references goes into it, and the
+   * write is cancelled instead of done and undone (store/types.ts, "Amending").
+   */
+  batch: StoreBatch | undefined;
 }
 
 /**
@@ -49,7 +56,7 @@ export function newMessage(
   expires: number,
 ): Message {
   const seq = nextSeq++;
-  return { id: idPrefix + seq, seq, destination, headers, body, persistent, expires, timestamp: Date.now(), enc: undefined };
+  return { id: idPrefix + seq, seq, destination, headers, body, persistent, expires, timestamp: Date.now(), enc: undefined, batch: undefined };
 }
 
 /** Moves the sequence past `seq` (a message recovered from an earlier run), so new messages order after it. */

@@ -59,6 +59,8 @@ export class Router implements QueueHooks {
   readonly stats: RouterStats = { published: 0, delivered: 0, acked: 0, nacked: 0, deadLettered: 0, expired: 0, unrouted: 0, rejected: 0 };
   private batch: StoreBatch | null = null;
   private batchDone: Promise<void> | null = null;
+  /** Each batch's commit, for a change that amends an earlier batch (`unstore`). */
+  private readonly doneOf = new WeakMap<StoreBatch, Promise<void>>();
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
@@ -89,7 +91,7 @@ export class Router implements QueueHooks {
         const h = new TopicHistory(dest, epoch, last);
         for (const { msg } of rq.entries) {
           advanceSeq(msg.seq);
-          h.entries.push({ ...msg, persistent: false, enc: undefined });
+          h.entries.push({ ...msg, persistent: false, enc: undefined, batch: undefined });
         }
         this.histories.set(dest, h);
         continue;
@@ -97,7 +99,7 @@ export class Router implements QueueHooks {
       const q = this.queue(rq.queue);
       for (const { msg, deliveries } of rq.entries) {
         advanceSeq(msg.seq);
-        q.messages.push({ msg: { ...msg, persistent: true, enc: undefined }, deliveries });
+        q.messages.push({ msg: { ...msg, persistent: true, enc: undefined, batch: undefined }, deliveries });
         n++;
       }
     }
@@ -184,6 +186,7 @@ export class Router implements QueueHooks {
       const b = this.openBatch();
       if (storeBody) b.messages.push(msg);
       b.enqueue.push({ queue: q.name, id: msg.id, seq: msg.seq });
+      msg.batch = b;
       done = this.batchDone as Promise<void>;
     }
     q.enqueue(keep(msg));
@@ -226,7 +229,8 @@ export class Router implements QueueHooks {
     const queue = historyQueueName(dest);
     b.messages.push(msg);
     b.enqueue.push({ queue, id: msg.id, seq: msg.seq });
-    for (const m of h.trim(policy.history, policy.historyAgeMs, Date.now())) b.remove.push({ queue, id: m.id, seq: m.seq });
+    msg.batch = b;
+    for (const m of h.trim(policy.history, policy.historyAgeMs, Date.now())) this.unstore(queue, m);
     return msg.persistent ? (this.batchDone as Promise<void>) : undefined;
   }
 
@@ -248,10 +252,7 @@ export class Router implements QueueHooks {
     }
     const queue = historyQueueName(destination);
     const dropped = h.trim(policy.history, policy.historyAgeMs, Date.now());
-    if (dropped.length > 0) {
-      const b = this.openBatch();
-      for (const m of dropped) b.remove.push({ queue, id: m.id, seq: m.seq });
-    }
+    for (const m of dropped) this.unstore(queue, m);
     if (epoch === undefined || position === undefined) return { ok: true, epoch: h.epoch, position: h.last, missed: [] };
     return h.resume(epoch, position);
   }
@@ -294,12 +295,11 @@ export class Router implements QueueHooks {
     if (b === undefined) return false;
     this.durables.delete(name);
     this.bindings.remove(b.spec.destination, b);
-    const batch = this.openBatch();
-    batch.state.push({ key: bindingKey(name), value: null });
+    this.openBatch().state.push({ key: bindingKey(name), value: null });
     const q = b.queue;
     while (q.messages.length > 0) {
       const e = q.messages.shift() as Entry;
-      if (e.msg.persistent) batch.remove.push({ queue: q.name, id: e.msg.id, seq: e.msg.seq });
+      if (e.msg.persistent) this.unstore(q.name, e.msg);
     }
     if (q.consumerCount === 0) this.queues.delete(q.name);
     return true;
@@ -341,12 +341,7 @@ export class Router implements QueueHooks {
     this.stats.acked += entries.length;
     let done: Promise<void> | undefined;
     if (sub.queue !== undefined) {
-      for (const e of entries) {
-        if (e.msg.persistent) {
-          this.openBatch().remove.push({ queue: sub.queue.name, id: e.msg.id, seq: e.msg.seq });
-          done = this.batchDone as Promise<void>;
-        }
-      }
+      for (const e of entries) if (e.msg.persistent) done = this.unstore(sub.queue.name, e.msg);
     }
     this.refill(sub);
     return done;
@@ -389,10 +384,10 @@ export class Router implements QueueHooks {
     this.stats.delivered++;
     const m = entry.msg;
     if (!m.persistent) return;
-    if (sub.ackMode === 'auto') this.openBatch().remove.push({ queue: queue.destination, id: m.id, seq: m.seq });
+    if (sub.ackMode === 'auto') this.unstore(queue.name, m);
     // The delivery count is stored too, so that after a crash a message that was out
     // with a consumer comes back `redelivered` and still counts towards maxDeliveries.
-    else this.openBatch().deliveries.push({ queue: queue.destination, id: m.id, count: entry.deliveries });
+    else this.amendable(m).deliveries.push({ queue: queue.name, id: m.id, count: entry.deliveries });
   }
 
   /** QueueHooks: an expired message is dead-lettered. */
@@ -403,8 +398,7 @@ export class Router implements QueueHooks {
 
   private deadLetter(from: string, queueName: string | undefined, e: Entry, reason: string): void {
     const m = e.msg;
-    const b = m.persistent ? this.openBatch() : undefined;
-    if (b !== undefined && queueName !== undefined) b.remove.push({ queue: queueName, id: m.id, seq: m.seq });
+    if (m.persistent && queueName !== undefined) this.unstore(queueName, m);
     // Never dead-letter out of the dead-letter queue itself: that would loop.
     if (from === this.opts.deadLetterQueue) return;
     this.stats.deadLettered++;
@@ -420,24 +414,54 @@ export class Router implements QueueHooks {
     this.enqueueTo(this.queue(dead.destination), dead, this.policies.for(dead.destination).maxLength, true);
   }
 
+  /**
+   * The batch to record a change to `m`'s references in: the one that stores `m`
+   * while the store has not begun applying it (the change then cancels the write),
+   * else this turn's.
+   */
+  private amendable(m: Message): StoreBatch {
+    const b = m.batch;
+    return b !== undefined && b.sealed !== true ? b : this.openBatch();
+  }
+
+  /** `queue` no longer references `m`; resolves when that is durable. */
+  private unstore(queue: string, m: Message): Promise<void> {
+    const b = this.amendable(m);
+    b.remove.push({ queue, id: m.id, seq: m.seq });
+    return this.doneOf.get(b) as Promise<void>;
+  }
+
   private openBatch(): StoreBatch {
     if (this.batch !== null) return this.batch;
     const batch = (this.batch = emptyBatch());
-    this.batchDone = new Promise<void>((resolve, reject) => {
+    const done = new Promise<void>((resolve, reject) => {
       setImmediate(() => {
         this.batch = null;
         this.batchDone = null;
-        if (batchIsEmpty(batch)) return resolve();
-        this.opts.store.commit(batch).then(resolve, (err: unknown) => {
-          this.opts.onStoreError?.(err);
-          reject(err);
-        });
+        if (batchIsEmpty(batch)) {
+          batch.sealed = true;
+          return resolve();
+        }
+        this.opts.store.commit(batch).then(
+          () => {
+            // Committed: nothing may amend it any more, and its messages need not pin it.
+            for (const m of batch.messages) (m as Message).batch = undefined;
+            resolve();
+          },
+          (err: unknown) => {
+            this.opts.onStoreError?.(err);
+            reject(err);
+          },
+        );
       });
     });
     // A commit failure is reported through onStoreError; callers that wait on it see the rejection.
-    this.batchDone.catch(() => undefined);
+    done.catch(() => undefined);
+    this.batchDone = done;
+    this.doneOf.set(batch, done);
     return batch;
   }
+
 
   /**
    * The store commit of this turn, if anything was recorded in it: a RECEIPT for an

@@ -66,6 +66,8 @@ interface Prepared {
   deliveries: { byId: Buffer; queue: string; id: string; count: Buffer }[];
   remove: { id: string; byId: Buffer; queue: string }[];
   state: StateChange[];
+  /** Ids enqueued by the batch (cancelled or not) whose body it does not carry: they must be stored already. */
+  mustExist: string[];
 }
 
 const DB_NAMES = ['meta', 'messages', 'refs', 'refsById', 'state'];
@@ -156,14 +158,17 @@ export class LmdbStore implements MessageStore {
 
   commit(batch: StoreBatch): Promise<void> {
     let dbs: Dbs;
-    let prepared: Prepared;
     try {
       dbs = this.opened();
-      prepared = prepare(batch);
     } catch (err) {
       return Promise.reject(storeError(err));
     }
-    const done = dbs.root.childTransaction(() => apply(dbs, prepared)).then(
+    // Encoded when the write transaction runs, not now: until then the caller may amend
+    // the batch (a message acked meanwhile cancels its own write, see types.ts).
+    const done = dbs.root.childTransaction(() => {
+      batch.sealed = true;
+      apply(dbs, prepare(batch));
+    }).then(
       () => undefined,
       (err: unknown) => {
         throw storeError(err);
@@ -244,11 +249,31 @@ function storeError(err: unknown): StompboxError {
   return new StompboxError(ErrorCodes.STORE_FAILED, `lmdb store commit failed: ${(err as Error)?.message ?? String(err)}`);
 }
 
+/**
+ * Encodes a batch, leaving out what cancels within it: the enqueue of a reference the
+ * batch also removes (with its delivery counts), and a body no remaining enqueue of
+ * the batch needs. Bodies named only by enqueues of earlier batches are already stored.
+ */
 function prepare(b: StoreBatch): Prepared {
+  let cancelled: Set<string> | undefined;
+  if (b.remove.length > 0 && b.enqueue.length > 0) {
+    const enqueued = new Set(b.enqueue.map((r) => r.queue + '\0' + r.id));
+    for (const r of b.remove) {
+      const k = r.queue + '\0' + r.id;
+      if (enqueued.has(k)) (cancelled ??= new Set()).add(k);
+    }
+  }
+  const live = (r: { queue: string; id: string }): boolean => cancelled === undefined || !cancelled.has(r.queue + '\0' + r.id);
+  const enqueue = cancelled === undefined ? b.enqueue : b.enqueue.filter(live);
+  const needed = cancelled === undefined ? undefined : new Set(enqueue.map((r) => r.id));
+  const carried = new Set(b.messages.map((m) => m.id));
   return {
-    messages: b.messages.map((m) => ({ id: m.id, key: messageKey(m.id), record: encodeMessage(m) })),
-    enqueue: b.enqueue.map((r) => ({ id: r.id, ref: refKey(r.queue, r.seq, r.id), byId: byIdKey(r.id, r.queue), seq: encodeSeq(r.seq) })),
-    deliveries: b.deliveries.map((d) => ({ byId: byIdKey(d.id, d.queue), queue: d.queue, id: d.id, count: encodeCount(d.count) })),
+    mustExist: b.enqueue.filter((r) => !carried.has(r.id)).map((r) => r.id),
+    messages: (needed === undefined ? b.messages : b.messages.filter((m) => needed.has(m.id))).map((m) => ({ id: m.id, key: messageKey(m.id), record: encodeMessage(m) })),
+    enqueue: enqueue.map((r) => ({ id: r.id, ref: refKey(r.queue, r.seq, r.id), byId: byIdKey(r.id, r.queue), seq: encodeSeq(r.seq) })),
+    deliveries: (cancelled === undefined ? b.deliveries : b.deliveries.filter(live)).map((d) => ({ byId: byIdKey(d.id, d.queue), queue: d.queue, id: d.id, count: encodeCount(d.count) })),
+    // Every remove stays: a reference enqueued again while it already existed (a no-op) is
+    // still removed; for a cancelled new one the lookup finds nothing and writes nothing.
     remove: b.remove.map((r) => ({ id: r.id, byId: byIdKey(r.id, r.queue), queue: r.queue })),
     // A copy now: the caller may change its objects before the transaction runs.
     state: b.state.map((c) => ({ key: c.key, value: c.value === null ? null : (JSON.parse(JSON.stringify(c.value)) as StateValue) })),
@@ -273,12 +298,10 @@ function referenced(dbs: Dbs, id: string): boolean {
  */
 function apply(dbs: Dbs, p: Prepared): void {
   const { messages, refs, refsById, state } = dbs;
-  const added = new Set(p.messages.map((m) => m.id));
-  for (const e of p.enqueue) {
-    if (!added.has(e.id) && !messages.doesExist(messageKey(e.id))) {
-      throw new StompboxError(ErrorCodes.STORE_FAILED, `enqueue of unknown message ${e.id}`);
-    }
+  for (const id of p.mustExist) {
+    if (!messages.doesExist(messageKey(id))) throw new StompboxError(ErrorCodes.STORE_FAILED, `enqueue of unknown message ${id}`);
   }
+  const added = new Set(p.messages.map((m) => m.id));
   for (const m of p.messages) putNew(messages, m.key, m.record); // a stored body is kept as it is
   const taken = new Set<string>();
   for (const e of p.enqueue) {

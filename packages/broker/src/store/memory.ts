@@ -24,6 +24,7 @@ export class MemoryStore implements MessageStore {
 
   async commit(batch: StoreBatch): Promise<void> {
     if (!this.isOpen) throw new Error('store is not open');
+    batch.sealed = true;
     // Validate first so that the batch applies all or nothing.
     const added = new Set(batch.messages.map((m) => m.id));
     for (const r of batch.enqueue) {

@@ -22,6 +22,14 @@
  *   epochs), committed atomically with the rest of the batch. `loadState()`
  *   returns every key with its last value; a value of `null` deletes the key.
  *   Keys are namespaced by the component that owns them (`binding/...`).
+ * - Amending: `commit` takes the batch by reference. The store sets `sealed` when
+ *   it begins to apply it; until then the caller may append `remove` and
+ *   `deliveries` entries, which apply as if they had been there from the start.
+ *   A reference enqueued and removed in one batch is never written, nor is a body
+ *   that no surviving reference of the batch needs: a message consumed before its
+ *   batch reached the disk costs no write at all (RabbitMQ does the same for
+ *   messages acked before they are paged out). The caller must not change the
+ *   bodies of a batch until its commit settles.
  */
 
 export interface StoredMessage {
@@ -51,6 +59,8 @@ export interface StoreBatch {
   deliveries: { queue: string; id: string; count: number }[];
   /** State records to put (a JSON value) or delete (`null`). */
   state: StateChange[];
+  /** Set by the store when it begins applying the batch; no amending after that. */
+  sealed?: boolean;
 }
 
 /** A JSON value as the store keeps it (objects, arrays, strings, numbers, booleans). */

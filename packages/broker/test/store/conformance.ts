@@ -274,9 +274,36 @@ export function runStoreConformance(name: string, makeStore: StoreFactory, reope
             assert.deepEqual(Object.fromEntries(await s.loadState()), Object.fromEntries(model.state));
           }),
         ),
-        { numRuns: 60 },
+        { numRuns: 150 },
       );
     });
+
+    it('a batch that enqueues an existing reference again and removes it removes it', () =>
+      withStore(async (s) => {
+        const m = storedMessage('m', 1);
+        await s.commit(put('/queue/a', m));
+        await s.commit(batch({ enqueue: [ref('/queue/a', m)], remove: [ref('/queue/a', m)] }));
+        assert.deepEqual(await snapshot(s), {});
+        assert.equal(await s.messageCount(), 0);
+      }));
+
+    it('amending: removes appended before the store seals a batch apply with it, and cancel its writes', () =>
+      withStore(async (s) => {
+        const [m, n] = [storedMessage('m', 1), storedMessage('n', 2)];
+        const b = batch({ messages: [m, n], enqueue: [ref('/queue/a', m), ref('/queue/a', n), ref('/queue/b', n)] });
+        const committed = s.commit(b);
+        // A store may seal at once (memory) or later (lmdb, when its write transaction runs).
+        const amended = b.sealed !== true;
+        if (amended) b.remove.push(ref('/queue/a', m), ref('/queue/a', n));
+        await committed;
+        assert.equal(b.sealed, true, 'the store seals every batch it applies');
+        if (amended) {
+          assert.deepEqual(await snapshot(s), { '/queue/b': [['n', 0]] });
+          assert.equal(await s.messageCount(), 1, 'the body of m was never needed');
+        } else {
+          assert.deepEqual(await snapshot(s), { '/queue/a': [['m', 0], ['n', 0]], '/queue/b': [['n', 0]] });
+        }
+      }));
 
     it('state records: put, overwrite, delete; the last change of a key in a batch wins; values are copies', () =>
       withStore(async (s) => {
