@@ -56,6 +56,8 @@ export class Subscription {
   queue: { dispatch(): void; requeue(entries: Entry[]): void; name: string } | undefined;
   /** Messages dropped because `pending` was full (slow topic consumer with client acks). */
   dropped = 0;
+  /** Parked topic messages that expired before they could be delivered. */
+  expired = 0;
   /** Router bookkeeping: last message seq matched, to de-duplicate wildcard matches. */
   lastSeq = 0;
   closed = false;
@@ -120,10 +122,17 @@ export class Subscription {
     return 0;
   }
 
-  /** Delivers parked topic messages while credit lasts. */
+  /** Delivers parked topic messages while credit lasts; one that expired while parked is dropped. */
   drainPending(): void {
+    let now = 0;
     while (this.pending.length > 0 && this.hasCredit()) {
-      this.send(this.pending.shift() as Entry, 1);
+      const e = this.pending.shift() as Entry;
+      const exp = e.msg.expires;
+      if (exp !== 0 && exp <= (now ||= Date.now())) {
+        this.expired++;
+        continue;
+      }
+      this.send(e, 1);
     }
   }
 

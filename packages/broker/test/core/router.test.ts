@@ -214,6 +214,21 @@ describe('Router: NACK and dead letters', () => {
 });
 
 describe('Router: topics', () => {
+  it('a parked topic message that expires while it waits for credit is dropped, not delivered late', async () => {
+    const { router } = await setup();
+    const t = new FakeTarget();
+    const sub = makeSub(t, '/topic/exp', { ackMode: 'client-individual', prefetch: 1 });
+    router.subscribe(sub);
+    router.publish(msg('/topic/exp', 'first'));
+    router.publish(msg('/topic/exp', 'stale', { expires: Date.now() + 20 }));
+    router.publish(msg('/topic/exp', 'fresh'));
+    assert.deepEqual(t.bodies(), ['first']);
+    await new Promise((r) => setTimeout(r, 40));
+    await ack(router, sub, t.last().tag);
+    assert.deepEqual(t.bodies(), ['first', 'fresh']);
+    assert.equal(sub.expired, 1);
+  });
+
   it('fans out to every matching auto-ack subscription, with the fan-out count', async () => {
     const { router } = await setup();
     const ts = [new FakeTarget(), new FakeTarget(), new FakeTarget(), new FakeTarget()];
