@@ -143,29 +143,36 @@ export class Outbox {
     this.end();
   }
 
-  /** Writes out everything buffered now (also called at close). */
+  /**
+   * Writes out everything buffered now (also called at close). Several filled chunks go
+   * out corked, as one writev, rather than copied into one buffer first.
+   */
   flush(): void {
     this.queued = false;
     if (this.closed && this.socket.destroyed) return;
-    let out: Buffer | null = null;
+    let last: Buffer | null = null;
     if (this.buf !== null && this.used > 0) {
-      const b = this.buf.subarray(0, this.used);
+      last = this.buf.subarray(0, this.used);
       this.lastFlush = this.used;
       this.buf = null;
       this.used = 0;
-      if (this.full.length === 0) out = b;
-      else {
-        this.full.push(b);
-        this.fullBytes += b.length;
-      }
     }
-    if (out === null && this.full.length > 0) {
-      out = Buffer.concat(this.full, this.fullBytes);
+    const full = this.full;
+    if (full.length > 0) {
       this.full = [];
       this.fullBytes = 0;
+      if (last === null) last = full.pop() as Buffer;
     }
+    if (last === null || this.socket.destroyed) return;
     // The callback also ends a congestion that the write itself cleared: then no 'drain' event comes.
-    if (out !== null && !this.socket.destroyed) this.socket.write(out, this.onWritten);
+    if (full.length === 0) {
+      this.socket.write(last, this.onWritten);
+      return;
+    }
+    this.socket.cork();
+    for (let i = 0; i < full.length; i++) this.socket.write(full[i]);
+    this.socket.write(last, this.onWritten);
+    this.socket.uncork();
   }
 
   /** Room for `n` more bytes in the current buffer; sized from the last flush. */
