@@ -151,7 +151,7 @@ export class Router implements QueueHooks {
   ack(sub: Subscription, entries: Entry[]): Promise<void> | undefined {
     this.stats.acked += entries.length;
     let done: Promise<void> | undefined;
-    if (sub.queue !== undefined) {
+    if (sub.queue !== undefined && this.queues.get(sub.queue.name)?.durable !== false) {
       for (const e of entries) {
         if (e.msg.persistent) {
           this.openBatch().remove.push({ queue: sub.queue.name, id: e.msg.id, seq: e.msg.seq });
@@ -199,7 +199,7 @@ export class Router implements QueueHooks {
   delivered(queue: Queue, entry: Entry, sub: Subscription): void {
     this.stats.delivered++;
     const m = entry.msg;
-    if (!m.persistent) return;
+    if (!m.persistent || !queue.durable) return;
     if (sub.ackMode === 'auto') this.openBatch().remove.push({ queue: queue.destination, id: m.id, seq: m.seq });
     // The delivery count is stored too, so that after a crash a message that was out
     // with a consumer comes back `redelivered` and still counts towards maxDeliveries.
