@@ -5,5 +5,5 @@
 import { ErrorCodes, StompboxError } from '../errors.js';
 
 export function handleAuth(): void {
-  throw new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, 'AUTH without an authentication exchange [MQTT-4.12.0-?]');
+  throw new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, 'AUTH without an authentication exchange (MQTT 5 §4.12)');
 }

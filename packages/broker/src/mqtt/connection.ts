@@ -83,7 +83,7 @@ export class MqttConnection implements OutboxOwner, Session, KeepAlivePeer {
     const c = ctx.config;
     this.out = new Outbox(transport.socket, transport.kind === 'ws', c.maxOutputBytes, this);
     this.framer = new PacketFramer(c.mqttMaxPacketSize);
-    // [MQTT-3.1.4-?] a network connection that sends no CONNECT in reasonable time is closed.
+    // MQTT 3.1.1 §3.1: a network connection that sends no CONNECT in reasonable time is closed.
     this.connectTimer = setTimeout(() => {
       if (!this.connected) this.fail(new StompboxError(ErrorCodes.NOT_CONNECTED, `no CONNECT packet within ${c.connectTimeoutMs} ms`));
     }, c.connectTimeoutMs);

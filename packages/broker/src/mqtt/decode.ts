@@ -12,6 +12,7 @@ interface ParserInternals {
   settings: { protocolVersion?: number };
   parse(buf: Buffer): number;
   _resetState(): void;
+  _pos: number;
   on(event: 'packet', l: (p: Packet) => void): void;
   on(event: 'error', l: (e: Error) => void): void;
 }
@@ -50,7 +51,10 @@ export function decodePacket(bytes: Buffer, version: number): Packet {
   got = null;
   failed = null;
   if (err !== null || p === null) {
+    // _resetState leaves the read position where the error was; the length of the next
+    // packet is read from that position, so it must go back to 0 as well.
     parser._resetState();
+    parser._pos = 0;
     const why = err?.message ?? 'packet shorter than its fields';
     const code = PROTOCOL_ERRORS.test(why) ? ErrorCodes.MQTT_PROTOCOL_ERROR : ErrorCodes.MQTT_MALFORMED_PACKET;
     throw new StompboxError(code, `malformed ${packetName(bytes[0] >> 4)} packet: ${why}`);

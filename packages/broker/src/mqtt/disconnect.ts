@@ -1,7 +1,7 @@
 /**
  * DISCONNECT from the client (MQTT 3.1.1 §3.14, MQTT 5 §3.14): the will is dropped
  * ([MQTT-3.14.4-3]) unless MQTT 5 reason 0x04 asks for it, and MQTT 5 may change the
- * Session Expiry Interval, though not from 0 to more ([MQTT-3.14.2-2]).
+ * Session Expiry Interval, though not from 0 to more (MQTT 5 §3.14.2.2.2: a protocol error).
  */
 import type { IDisconnectPacket } from 'mqtt-packet';
 import { ErrorCodes, StompboxError } from '../errors.js';
@@ -14,7 +14,7 @@ export function handleDisconnect(conn: MqttConnection, p: IDisconnectPacket): vo
   const expiry = p.properties?.sessionExpiryInterval;
   if (conn.v5 && expiry !== undefined) {
     if (session.expiryInterval === 0 && expiry > 0) {
-      throw new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, 'Session Expiry Interval raised from 0 at DISCONNECT [MQTT-3.14.2-2]');
+      throw new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, 'Session Expiry Interval raised from 0 at DISCONNECT (MQTT 5 §3.14.2.2.2)');
     }
     session.expiryInterval = Math.min(expiry, conn.ctx.config.mqttMaxSessionExpiry);
   }

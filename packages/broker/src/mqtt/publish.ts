@@ -132,6 +132,6 @@ function resolveAlias(conn: MqttConnection, topic: string, alias: number | numbe
     return topic;
   }
   const known = aliases.get(alias);
-  if (known === undefined) throw new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, `topic alias ${alias} was never set [MQTT-3.3.2-?]`);
+  if (known === undefined) throw new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, `topic alias ${alias} was never set (MQTT 5 §3.3.2.3.4)`);
   return known;
 }

@@ -157,7 +157,7 @@ export class MqttSession implements DeliveryTarget {
     if (info.kind !== 'session') {
       if (info.noLocal && this.state.origins.get(msg) === this) return false;
       d.qos = info.qos < e.qos ? info.qos : e.qos;
-      // [MQTT-3.3.1-9] a live message goes out with RETAIN 0, unless MQTT 5 Retain As Published.
+      // 3.1.1 [MQTT-3.3.1-9]: a live message goes out with RETAIN 0; MQTT 5 [MQTT-3.3.1-12] [MQTT-3.3.1-13]: unless Retain As Published.
       d.retain = e.retainedCopy || (v5 && info.retainAsPublished && e.retain);
       d.subId = v5 ? info.id : 0;
       return true;

@@ -4,7 +4,7 @@
  * (core/bound-queue.ts) on the filter with the members as competing consumers, so
  * the queue's round robin, credit and requeue give the rest: a member that is
  * offline or has no room is skipped, and what a member leaves unacknowledged goes
- * to another ([MQTT-4.8.2-?] SHOULD). The group lives while it has members.
+ * to another (MQTT 5 §4.8.2, a SHOULD). The group lives while it has members.
  */
 import { BoundQueue } from '../core/bound-queue.js';
 import type { Router } from '../core/router.js';

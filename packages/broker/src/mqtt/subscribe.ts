@@ -56,7 +56,7 @@ function subscribeOne(conn: MqttConnection, s: ISubscription, id: number): { inf
     const rest = filter.slice(7);
     const slash = rest.indexOf('/');
     group = slash < 0 ? rest : rest.slice(0, slash);
-    if (slash <= 0 || /[+#]/.test(group)) return `invalid shared subscription '${filter.slice(0, 100)}' [MQTT-4.8.2-1]`;
+    if (slash <= 0 || /[+#]/.test(group)) return `invalid shared subscription '${filter.slice(0, 100)}' [MQTT-4.8.2-1] [MQTT-4.8.2-2]`;
     filter = rest.slice(slash + 1);
     if (s.nl === true) throw new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, 'No Local on a shared subscription [MQTT-3.8.3-4]');
   }
@@ -81,7 +81,7 @@ function subscribeOne(conn: MqttConnection, s: ISubscription, id: number): { inf
   };
   session.addSubscription(info);
   // Retained messages: not for shared subscriptions (MQTT 5 §4.8.2) nor queues; Retain Handling
-  // 0 = always, 1 = only for a new subscription, 2 = never ([MQTT-3.3.1-9] .. [MQTT-3.3.1-11]).
+  // 0 = always, 1 = only for a new subscription, 2 = never (MQTT 5 [MQTT-3.3.1-9] .. [MQTT-3.3.1-11]).
   let messages: Message[] = [];
   if ((kind === 'direct' || kind === 'bound') && (info.retainHandling === 0 || (info.retainHandling === 1 && !existed))) {
     messages = conn.ctx.retained.match(pattern);

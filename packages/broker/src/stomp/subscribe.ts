@@ -12,6 +12,7 @@ import { ErrorCodes, StompboxError } from '../errors.js';
 import type { StompConnection } from './connection.js';
 import { subscriptionPrefix } from './message-writer.js';
 import { requireDestination } from './send.js';
+import { fireSubscription } from './events.js';
 
 const MAX_SUBSCRIPTIONS = 10_000;
 
@@ -50,6 +51,7 @@ export function handleSubscribe(conn: StompConnection, frame: Frame): void {
   // RECEIPT before the first MESSAGE: a client waiting on it sees the subscription take effect.
   conn.receipt(frame);
   router.subscribe(sub);
+  fireSubscription(conn, 'subscribed', dest, sub.ackMode !== 'auto');
 }
 
 function prefetchOf(h: string[], fallback: number): number {

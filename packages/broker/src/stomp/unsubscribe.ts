@@ -6,6 +6,7 @@
 import { getHeader, type Frame } from '@stompbox/stomp-codec';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { StompConnection } from './connection.js';
+import { fireSubscription } from './events.js';
 
 export function handleUnsubscribe(conn: StompConnection, frame: Frame): void {
   const id = getHeader(frame.headers, 'id') ?? (conn.version === '1.0' ? getHeader(frame.headers, 'destination') : undefined);
@@ -14,6 +15,7 @@ export function handleUnsubscribe(conn: StompConnection, frame: Frame): void {
   if (sub !== undefined) {
     conn.subs.delete(id);
     conn.ctx.router.unsubscribe(sub);
+    fireSubscription(conn, 'unsubscribed', sub.destination, sub.ackMode !== 'auto');
   } else {
     conn.ctx.logger.debug({ session: conn.id, id }, 'UNSUBSCRIBE of an unknown subscription');
   }
