@@ -31,6 +31,14 @@ let startedAt = 0;
 let closed = false;
 let error = null;
 let connack = null;
+let scheduled = false;
+
+/** One pump per turn, however many PUBACKs arrived in it. */
+function schedule() {
+  if (scheduled || stopping) return;
+  scheduled = true;
+  setImmediate(() => { scheduled = false; pump(); });
+}
 
 function buildBatch(n) {
   const len = pre.length;
@@ -58,7 +66,11 @@ function pump() {
   const delivered = Math.floor(Atomics.load(ctr, DELIVERED) / fanout);
   let room = cfg.window - (sent - delivered);
   if (cfg.qos > 0) room = Math.min(room, cfg.inflight - (sent - acked));
-  if (room <= 0) { setTimeout(pump, 1); return; }
+  if (room <= 0) {
+    // QoS 1: the next PUBACK pumps again; QoS 0: look again shortly.
+    if (cfg.qos === 0 || sent - acked < cfg.inflight) setTimeout(pump, 1);
+    return;
+  }
   const n = Math.min(room, MAX_BATCH);
   const ok = socket.write(buildBatch(n));
   sent += n;
@@ -68,7 +80,7 @@ function pump() {
     socket.once('drain', () => { waitingDrain = false; setImmediate(pump); });
     return;
   }
-  setImmediate(pump);
+  schedule();
 }
 
 async function finish(err) {
@@ -92,9 +104,9 @@ parentPort.on('message', async (msg) => {
       socket = net.connect({ port: cfg.port, host: '127.0.0.1', noDelay: true });
       const reader = new PacketReader((type) => {
         if (type === 2) connack?.();
-        else if (type === 4) { acked++; Atomics.store(ctr, ACKED, acked); if (!stopping) setImmediate(pump); }
+        else if (type === 4) { acked++; schedule(); }
       });
-      socket.on('data', (d) => reader.push(d));
+      socket.on('data', (d) => { reader.push(d); Atomics.store(ctr, ACKED, acked); });
       socket.on('close', () => { closed = true; });
       socket.on('error', (e) => { error = e.message; });
       await new Promise((resolve, reject) => {
