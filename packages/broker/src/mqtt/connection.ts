@@ -18,7 +18,7 @@ import { decodePacket, packetName, peekConnect } from './decode.js';
 import { PacketFramer } from './framer.js';
 import { handlers } from './handlers.js';
 import { unwatchKeepAlive, type KeepAlivePeer } from './keep-alive.js';
-import { connackPacket, disconnectPacket, reasonText } from './packets.js';
+import { ackPacket, connackPacket, disconnectPacket, reasonText } from './packets.js';
 import { writePublish, type Delivery, type MqttEncoding } from './publish-writer.js';
 import { mqttAnswer, Reason } from './reason-codes.js';
 import type { MqttSession } from './session.js';
@@ -157,6 +157,22 @@ export class MqttConnection implements OutboxOwner, Session, KeepAlivePeer {
   write(bytes: Uint8Array): void {
     if (this.closing && this.out.closed) return;
     this.out.frame(bytes, true);
+  }
+
+  /**
+   * PUBACK (4), PUBREC (5), PUBREL (6) or PUBCOMP (7): the plain 4-byte form goes
+   * straight into the outbox (one per QoS 1/2 message: no buffer of its own).
+   */
+  sendAck(type: 4 | 5 | 6 | 7, packetId: number, reason = 0, why?: string): void {
+    if (this.out.closed) return;
+    if (reason !== 0 || why !== undefined) return this.write(ackPacket(type, packetId, reason, why));
+    const out = this.out;
+    out.begin(4, true);
+    out.putByte((type << 4) | (type === 6 ? 2 : 0));
+    out.putByte(2);
+    out.putByte(packetId >> 8);
+    out.putByte(packetId & 0xff);
+    out.end();
   }
 
   sendPublish(msg: Message, e: MqttEncoding, d: Delivery, fanout: number): boolean {

@@ -42,6 +42,10 @@ const PROTOCOL_ERRORS = /Invalid protocolId|Invalid protocol version|Not support
  * Throws StompboxError(MQTT_MALFORMED_PACKET or MQTT_PROTOCOL_ERROR).
  */
 export function decodePacket(bytes: Buffer, version: number): Packet {
+  if (version !== 0) {
+    const fast = decodeHot(bytes, version);
+    if (fast !== null) return fast;
+  }
   got = null;
   failed = null;
   parser.settings = SETTINGS[version] ?? SETTINGS[4];
@@ -81,4 +85,56 @@ export function peekConnect(bytes: Buffer): { name: string; level: number } | un
   i += 2;
   if (i + len + 1 > bytes.length) return undefined;
   return { name: bytes.toString('latin1', i, i + len), level: bytes[i + len] };
+}
+
+const ACKS = [undefined, undefined, undefined, undefined, 'puback', 'pubrec', 'pubrel', 'pubcomp'] as const;
+
+/**
+ * The two packets that every QoS 0/1 message costs, read by hand: a PUBLISH without
+ * MQTT 5 properties, and a PUBACK/PUBREC/PUBREL/PUBCOMP without a reason code. They
+ * are checked as mqtt-packet checks them (QoS 3, fixed flags, lengths); anything else,
+ * or anything unusual about them, goes to mqtt-packet. This keeps the buffer-list
+ * copies and per-packet bookkeeping of the general parser off the hot path.
+ */
+function decodeHot(bytes: Buffer, version: number): Packet | null {
+  const first = bytes[0];
+  const type = first >> 4;
+  // Remaining length (the framer already validated it): skip its bytes.
+  let i = 1;
+  while ((bytes[i] & 0x80) !== 0) i++;
+  i++;
+  const end = bytes.length;
+  if (type === 3) {
+    const qos = (first >> 1) & 3;
+    if (qos === 3 || i + 2 > end) return null;
+    const tlen = (bytes[i] << 8) | bytes[i + 1];
+    const ts = i + 2;
+    let p = ts + tlen;
+    if (p > end) return null;
+    let messageId: number | undefined;
+    if (qos > 0) {
+      if (p + 2 > end) return null;
+      messageId = (bytes[p] << 8) | bytes[p + 1];
+      p += 2;
+    }
+    if (version === 5) {
+      if (p >= end || bytes[p] !== 0) return null; // properties: the general parser
+      p++;
+    }
+    return {
+      cmd: 'publish',
+      qos: qos as 0 | 1 | 2,
+      dup: (first & 8) !== 0,
+      retain: (first & 1) !== 0,
+      topic: bytes.toString('utf8', ts, ts + tlen),
+      messageId,
+      payload: bytes.subarray(p, end),
+      properties: undefined,
+    };
+  }
+  if (type >= 4 && type <= 7) {
+    if ((first & 0x0f) !== (type === 6 ? 2 : 0) || end - i !== 2) return null;
+    return { cmd: ACKS[type] as 'puback', messageId: (bytes[i] << 8) | bytes[i + 1] };
+  }
+  return null;
 }

@@ -6,7 +6,6 @@
  */
 import type { IPubackPacket, IPubcompPacket, IPubrecPacket } from 'mqtt-packet';
 import type { MqttConnection } from './connection.js';
-import { ackPacket } from './packets.js';
 import { Reason } from './reason-codes.js';
 
 export function handlePuback(conn: MqttConnection, p: IPubackPacket): void {
@@ -16,7 +15,7 @@ export function handlePuback(conn: MqttConnection, p: IPubackPacket): void {
 export function handlePubrec(conn: MqttConnection, p: IPubrecPacket): void {
   const pid = p.messageId ?? 0;
   if (!conn.session!.pubrec(pid, p.reasonCode ?? 0) && (p.reasonCode ?? 0) < 0x80) {
-    conn.write(ackPacket(6, pid, conn.v5 ? Reason.PACKET_IDENTIFIER_NOT_FOUND : 0));
+    conn.sendAck(6, pid, conn.v5 ? Reason.PACKET_IDENTIFIER_NOT_FOUND : 0);
   }
 }
 

@@ -44,10 +44,7 @@ export function mqttEncoding(msg: Message): MqttEncoding {
   if (all === undefined) msg.enc = all = {};
   let e = all.mqtt;
   if (e === undefined) {
-    const name = Buffer.from(destinationToTopic(msg.destination), 'utf8');
-    const topic = Buffer.allocUnsafe(2 + name.length);
-    topic.writeUInt16BE(name.length, 0);
-    name.copy(topic, 2);
+    const topic = topicBytes(msg.destination);
     let qos = msg.persistent ? 1 : 0;
     let retain = false;
     const h = msg.headers;
@@ -58,6 +55,21 @@ export function mqttEncoding(msg: Message): MqttEncoding {
     e = all.mqtt = { topic, qos, retain, retainedCopy: all.retainedCopy === true, props: null, frames: null };
   }
   return e;
+}
+
+/** u16 length + UTF-8 topic name of a destination, shared by all its messages (bounded cache). */
+const topicCache = new Map<string, Buffer>();
+function topicBytes(dest: string): Buffer {
+  let t = topicCache.get(dest);
+  if (t === undefined) {
+    const name = Buffer.from(destinationToTopic(dest), 'utf8');
+    t = Buffer.allocUnsafe(2 + name.length);
+    t.writeUInt16BE(name.length, 0);
+    name.copy(t, 2);
+    if (topicCache.size >= 10_000) topicCache.clear();
+    topicCache.set(dest, t);
+  }
+  return t;
 }
 
 /** A copy of a retained message to hand to a new subscriber (delivered with RETAIN set). */

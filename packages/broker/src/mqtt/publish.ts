@@ -11,7 +11,6 @@ import type { IPublishPacket } from 'mqtt-packet';
 import { newMessage } from '../core/message.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
-import { ackPacket } from './packets.js';
 import { headersOf } from './properties.js';
 import { Reason } from './reason-codes.js';
 import { route } from './route.js';
@@ -37,7 +36,7 @@ export function handlePublish(conn: MqttConnection, p: IPublishPacket): void {
     }
     if (qos === 2 && session.awaitingRelease?.has(pid)) {
       // A re-sent PUBLISH of a message already routed: acknowledge again, route nothing.
-      conn.write(ackPacket(5, pid));
+      conn.sendAck(5, pid);
       return;
     }
   }
@@ -95,12 +94,12 @@ function acknowledge(conn: MqttConnection, qos: number, pid: number, done: Promi
     if (conn.closing) return;
     if (qos === 1) {
       conn.inboundInflight--;
-      conn.write(ackPacket(4, pid, reason, why));
+      conn.sendAck(4, pid, reason, why);
     } else {
       // Kept until PUBREL (pubrel.ts), which sends PUBCOMP; a refused one is finished at once.
       if (reason < 0x80) (session.awaitingRelease ??= new Set()).add(pid);
       else conn.inboundInflight--;
-      conn.write(ackPacket(5, pid, reason, why));
+      conn.sendAck(5, pid, reason, why);
     }
   };
   if (done === undefined && conn.ackWaiting === 0) return send();

@@ -6,7 +6,6 @@
  */
 import type { IPubrelPacket } from 'mqtt-packet';
 import type { MqttConnection } from './connection.js';
-import { ackPacket } from './packets.js';
 import { Reason } from './reason-codes.js';
 
 export function handlePubrel(conn: MqttConnection, p: IPubrelPacket): void {
@@ -14,8 +13,8 @@ export function handlePubrel(conn: MqttConnection, p: IPubrelPacket): void {
   const waiting = conn.session!.awaitingRelease;
   if (waiting !== undefined && waiting.delete(pid)) {
     conn.inboundInflight = Math.max(0, conn.inboundInflight - 1);
-    conn.write(ackPacket(7, pid));
+    conn.sendAck(7, pid);
     return;
   }
-  conn.write(ackPacket(7, pid, conn.v5 ? Reason.PACKET_IDENTIFIER_NOT_FOUND : 0));
+  conn.sendAck(7, pid, conn.v5 ? Reason.PACKET_IDENTIFIER_NOT_FOUND : 0);
 }

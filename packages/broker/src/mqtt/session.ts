@@ -21,7 +21,6 @@ import type { Message } from '../core/message.js';
 import { Subscription, type DeliveryTarget } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
-import { ackPacket } from './packets.js';
 import { mqttEncoding, type Delivery, type MqttEncoding } from './publish-writer.js';
 import type { MqttState } from './state.js';
 import { patternMatches } from './topic-map.js';
@@ -227,7 +226,7 @@ export class MqttSession implements DeliveryTarget {
       return true;
     }
     f.released = true;
-    this.conn?.write(ackPacket(6, pid));
+    this.conn?.sendAck(6, pid);
     return true;
   }
 
@@ -273,7 +272,7 @@ export class MqttSession implements DeliveryTarget {
     if (!resumed) return;
     for (const [pid, f] of this.inflight) {
       if (f.released) {
-        conn.write(ackPacket(6, pid));
+        conn.sendAck(6, pid);
         continue;
       }
       const entry = f.sub.unacked.get(f.tag);

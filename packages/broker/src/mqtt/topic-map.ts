@@ -29,8 +29,27 @@ function swap(s: string): string {
   return out;
 }
 
+/**
+ * Publishers and subscribers use few topics many times: both directions of the
+ * mapping are remembered, bounded (the whole table is dropped when full, which is
+ * cheaper than an LRU and rare).
+ */
+const CACHE_MAX = 10_000;
+const toDestination = new Map<string, string>();
+const toTopic = new Map<string, string>();
+
+function remember(m: Map<string, string>, k: string, v: string): string {
+  if (m.size >= CACHE_MAX) m.clear();
+  m.set(k, v);
+  return v;
+}
+
 /** The destination a (valid) MQTT topic name publishes to. */
 export function topicToDestination(topic: string): string {
+  return toDestination.get(topic) ?? remember(toDestination, topic, mapTopic(topic));
+}
+
+function mapTopic(topic: string): string {
   if (topic.charCodeAt(0) === 36 /* $ */) {
     if (topic.startsWith(QUEUE_PREFIX)) return '/queue/' + topic.slice(QUEUE_PREFIX.length);
     if (topic.startsWith(STOMP_PREFIX)) return '/' + topic.slice(STOMP_PREFIX.length);
@@ -40,6 +59,10 @@ export function topicToDestination(topic: string): string {
 
 /** The MQTT topic name under which a message for `dest` is delivered. */
 export function destinationToTopic(dest: string): string {
+  return toTopic.get(dest) ?? remember(toTopic, dest, mapDestination(dest));
+}
+
+function mapDestination(dest: string): string {
   if (dest.startsWith(TOPIC)) return swap(dest.slice(TOPIC.length));
   if (dest.startsWith('/queue/')) return QUEUE_PREFIX + dest.slice(7);
   return STOMP_PREFIX + (dest.startsWith('/') ? dest.slice(1) : dest);
