@@ -76,7 +76,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     auth: new Authenticator(config.users),
     sessions: new Set<Session>(),
     events: new BrokerEvents((err, event) => logger.error({ err, event }, 'an event listener threw')),
-    retained: new RetainedMessages(),
+    retained: new RetainedMessages(config.mqttMaxRetainedMessages),
     serverName: `Stompbox/${VERSION}`,
     shuttingDown: false,
   };

@@ -55,6 +55,7 @@ export const SCHEMA = {
   mqttMaxPacketSize: { type: 'integer', default: 1048576, min: 64, max: 268435460, doc: 'Largest MQTT packet accepted, in bytes (checked before the packet is buffered; MQTT 5 clients are told in CONNACK)' },
   mqttMaxInflight: { type: 'integer', default: 100, min: 1, max: 65535, doc: "MQTT QoS 1/2 messages in flight per session in each direction (the server's Receive Maximum; a client's own smaller one is honoured)" },
   mqttMaxOfflineMessages: { type: 'integer', default: 1000, min: 1, max: 10000000, doc: 'Messages queued per MQTT session for QoS 1/2 subscriptions while it is offline or slow; past it the oldest is dropped' },
+  mqttMaxRetainedMessages: { type: 'integer', default: 100000, min: 0, max: 100000000, doc: 'Topics that may hold a retained message; past it a retained publish to a new topic is routed but not kept (0 = unbounded)' },
   mqttMaxKeepAlive: { type: 'integer', default: 0, min: 0, max: 65535, doc: 'Longest MQTT keep-alive allowed, in seconds; MQTT 5 clients asking more (or none) are given this as Server Keep Alive (0 = no limit)' },
   mqttMaxSessionExpiry: { type: 'integer', default: 604800, min: 0, max: 4294967295, doc: 'Longest time an offline MQTT session is kept, in seconds (3.1.1 clean-session-false sessions get this; 5.0 requests are capped to it)' },
   mqttMaxTopicAlias: { type: 'integer', default: 64, min: 0, max: 65535, doc: "Topic aliases an MQTT 5 client may set per connection (the server's Topic Alias Maximum)" },

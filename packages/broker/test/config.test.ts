@@ -33,7 +33,7 @@ test('defaults match the documented values', () => {
     maxFrameSize: 10485760, maxHeaders: 1000, maxHeaderLength: 65536, heartbeatSendMs: 10000, heartbeatReceiveMs: 10000,
     heartbeatTolerance: 1.5, maxOutputBytes: 8388608, slowConsumerPolicy: 'disconnect', defaultPrefetch: 0,
     maxDeliveries: 10, deadLetterQueue: '/queue/DLQ', maxQueueLength: 0,
-    mqttPort: 1883, mqttWsPaths: '/mqtt', mqttMaxPacketSize: 1048576, mqttMaxInflight: 100, mqttMaxOfflineMessages: 1000,
+    mqttPort: 1883, mqttWsPaths: '/mqtt', mqttMaxPacketSize: 1048576, mqttMaxInflight: 100, mqttMaxOfflineMessages: 1000, mqttMaxRetainedMessages: 100000,
     mqttMaxKeepAlive: 0, mqttMaxSessionExpiry: 604800, mqttMaxTopicAlias: 64, mqttSysIntervalMs: 10000,
     users: [], connectTimeoutMs: 10000, shutdownTimeoutMs: 5000,
   } satisfies BrokerConfig);

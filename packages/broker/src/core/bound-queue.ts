@@ -11,7 +11,7 @@
  * `dropped`), so an absent client costs at most that many messages.
  *
  * Not stored (`queue.durable = false`): the router records neither deliveries nor
- * acks of its messages. The durable counterpart is the store-backed binding of
+ * acks of its messages; and what expires in it is dropped, not dead-lettered. The durable counterpart is the store-backed binding of
  * durable subscriptions; a persistent MQTT session moves to it when sessions are
  * kept across restarts.
  */
@@ -38,6 +38,7 @@ export class BoundQueue implements DeliveryTarget {
     this.maxLength = maxLength;
     this.queue = router.queue(name);
     this.queue.durable = false;
+    this.queue.deadLetters = false;
   }
 
   get patterns(): IterableIterator<string> {

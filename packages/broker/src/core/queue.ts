@@ -30,6 +30,11 @@ export class Queue {
    * neither deliveries nor acks of its messages.
    */
   durable = true;
+  /**
+   * False for a queue whose expired messages are just dropped, not dead-lettered (an
+   * MQTT session's queue: MQTT 5 §3.3.2.3.3 deletes an expired message).
+   */
+  deadLetters = true;
   /** True when any consumer has a selector (then the head may be skipped). */
   private selective = false;
 

@@ -209,6 +209,7 @@ export class Router implements QueueHooks {
   /** QueueHooks: an expired message is dead-lettered. */
   expired(queue: Queue, entry: Entry): void {
     this.stats.expired++;
+    if (!queue.deadLetters) return;
     this.deadLetter(queue.destination, queue.destination, entry, 'expired');
   }
 

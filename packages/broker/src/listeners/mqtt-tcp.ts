@@ -5,15 +5,10 @@
 import net from 'node:net';
 import type { BrokerContext } from '../context.js';
 import { MqttConnection } from '../mqtt/connection.js';
-import { TcpTransport } from './tcp.js';
+import { attachSocket } from './tcp.js';
 
 export function attachMqttSocket(ctx: BrokerContext, socket: net.Socket, kind: 'tcp' | 'tls'): MqttConnection {
-  socket.setNoDelay(true);
-  const conn = new MqttConnection(ctx, new TcpTransport(socket, kind));
-  socket.on('data', (chunk: Buffer) => conn.onData(chunk));
-  socket.on('close', () => conn.onTransportClose());
-  socket.on('error', (err) => ctx.logger.debug({ err, session: conn.id }, 'socket error'));
-  return conn;
+  return attachSocket(ctx, socket, kind, (t) => new MqttConnection(ctx, t));
 }
 
 export function createMqttTcpServer(ctx: BrokerContext): net.Server {

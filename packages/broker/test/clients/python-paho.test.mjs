@@ -5,10 +5,8 @@
 // are inline scripts that print one JSON document; the assertions are made here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { spawnBroker } from '../../dist/test/support/spawn-broker.js';
-
-const PYTHON = '/usr/bin/python3';
+import { python } from './helpers.mjs';
 
 let broker;
 before(async () => {
@@ -17,20 +15,6 @@ before(async () => {
 after(async () => {
   await broker?.stop();
 });
-
-function python(script, args) {
-  return new Promise((resolve, reject) => {
-    execFile(PYTHON, ['-c', script, ...args.map(String)], { timeout: 30000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python failed (${err.code ?? err.signal}): ${stderr || err.message}\n${stdout}`));
-      const last = stdout.trim().split('\n').pop();
-      try {
-        resolve(JSON.parse(last));
-      } catch {
-        reject(new Error(`python printed no JSON: ${stdout}\n${stderr}`));
-      }
-    });
-  });
-}
 
 // A client that records messages and waits on events with deadlines.
 const PRELUDE = String.raw`

@@ -75,6 +75,21 @@ describe('BoundQueue', () => {
   });
 });
 
+describe('BoundQueue: expiry', () => {
+  it('an expired message is dropped, not dead-lettered (MQTT 5 §3.3.2.3.3)', async () => {
+    const { router: r } = await router();
+    const b = new BoundQueue(r, 'bq/4', 100);
+    b.bind('/topic/e');
+    r.publish(msg('/topic/e', 'old', { expires: Date.now() - 1 }));
+    r.publish(msg('/topic/e', 'fresh'));
+    const t = new FakeTarget();
+    b.addConsumer(makeSub(t, 'bq/4', { ackMode: 'auto' }));
+    assert.deepEqual(t.bodies(), ['fresh']);
+    assert.equal(r.stats.expired, 1);
+    assert.equal(r.queues.get('/queue/dlq')?.depth ?? 0, 0);
+  });
+});
+
 describe('TopicIndex: $-prefixed keys', () => {
   it('[MQTT-4.7.2-1] root wildcards do not match a key whose first word starts with $; naming it does', () => {
     const index = new TopicIndex('/topic/');
