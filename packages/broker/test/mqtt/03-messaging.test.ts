@@ -172,6 +172,56 @@ for (const t of MATRIX) {
   });
 }
 
+describe('in flight across a reconnection (raw 3.1.1 client)', () => {
+  it('[MQTT-4.4.0-1] unacknowledged QoS 1 messages are sent again with their packet ids and DUP set, before newer ones', async () => {
+    const topic = uniq('inflight');
+    const id = uniq('if');
+    const first = await b.raw();
+    await first.connect({ clientId: id, clean: false });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1 }] });
+    await first.next('suback');
+    const p = await b.client();
+    await pub(p, topic, 'one', { qos: 1 });
+    await pub(p, topic, 'two', { qos: 1 });
+    const got = [await first.next('publish'), await first.next('publish')] as unknown as { messageId: number; payload: Buffer }[];
+    first.destroy(); // no PUBACK
+    await sleep(50);
+    await pub(p, topic, 'three', { qos: 1 });
+    const again = await b.raw();
+    const ack = await again.connect({ clientId: id, clean: false });
+    assert.equal((ack as unknown as { sessionPresent: boolean }).sessionPresent, true);
+    const resent = [await again.next('publish'), await again.next('publish'), await again.next('publish')] as unknown as { messageId: number; payload: Buffer; dup: boolean }[];
+    assert.deepEqual(resent.map((x) => x.payload.toString()), ['one', 'two', 'three']);
+    assert.deepEqual(resent.slice(0, 2).map((x) => [x.messageId, x.dup]), got.map((x) => [x.messageId, true]));
+    assert.equal(resent[2].dup, false);
+  });
+
+  it('[MQTT-4.3.3-1] [MQTT-4.4.0-1] QoS 2 to a client: PUBREC -> PUBREL -> PUBCOMP; a PUBREL not yet completed is sent again after a reconnection', async () => {
+    const topic = uniq('qos2out');
+    const id = uniq('q2');
+    const first = await b.raw();
+    await first.connect({ clientId: id, clean: false });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 2 }] });
+    await first.next('suback');
+    const p = await b.client();
+    await pub(p, topic, 'exactly once', { qos: 2 });
+    const m = (await first.next('publish')) as unknown as { messageId: number; qos: number };
+    assert.equal(m.qos, 2);
+    first.send({ cmd: 'pubrec', messageId: m.messageId });
+    const rel = (await first.next('pubrel')) as unknown as { messageId: number };
+    assert.equal(rel.messageId, m.messageId);
+    first.destroy(); // no PUBCOMP
+    await sleep(50);
+    const again = await b.raw();
+    await again.connect({ clientId: id, clean: false });
+    const rel2 = (await again.next('pubrel')) as unknown as { messageId: number };
+    assert.equal(rel2.messageId, m.messageId, 'PUBREL again, not the PUBLISH');
+    again.send({ cmd: 'pubcomp', messageId: m.messageId });
+    await sleep(100);
+    assert.equal(again.packets.filter((x) => x.cmd === 'publish').length, 0);
+  });
+});
+
 describe('WebSocket sub-protocols', () => {
   it('[MQTT-6.0.0-4] the sub-protocol "mqtt" is selected; a client offering none is accepted too (WeChat)', async () => {
     for (const protocols of [['mqtt'], []]) {
