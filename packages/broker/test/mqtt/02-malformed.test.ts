@@ -9,6 +9,7 @@ import { generate } from 'mqtt-packet';
 import { closedWithin, connackCode, mqttBroker, pub, sleep, uniq, type RawMqtt } from '../support/mqtt.js';
 
 const b = mqttBroker(['--mqtt-max-packet-size', '2048', '--connect-timeout-ms', '400', '--mqtt-max-inflight', '3', '--mqtt-max-topic-alias', '4']);
+const small = mqttBroker(['--max-output-bytes', '65536']);
 
 /** The reason code of the DISCONNECT the broker sent before closing (MQTT 5). */
 async function disconnectReason(r: RawMqtt): Promise<number | undefined> {
@@ -185,5 +186,29 @@ describe('limits', () => {
       await sleep(1);
     }
     assert.equal(connackCode(await r.next('connack')), 0);
+  });
+});
+
+describe('slow consumers', () => {
+  it('a QoS 0 subscriber that stops reading is disconnected once its output passes maxOutputBytes (MQTT 5: 0x97)', async () => {
+    const topic = uniq('slow');
+    const r = await small.raw();
+    await r.connect({}, 5);
+    r.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 0, nl: false, rap: false, rh: 0 }] });
+    await r.next('suback');
+    // Stop reading: the kernel's buffers fill, then the broker's bounded output.
+    r.socket?.pause();
+    const p = await small.client({ version: 4 });
+    const chunk = Buffer.alloc(60000, 120);
+    for (let i = 0; i < 400 && !r.isClosed(); i++) {
+      await pub(p, topic, chunk, { qos: 0 });
+      if (i % 20 === 19) await sleep(5);
+    }
+    r.socket?.resume();
+    await closedWithin(r, 5000);
+    const d = r.packets.find((x) => x.cmd === 'disconnect') as { reasonCode?: number } | undefined;
+    assert.equal(d?.reasonCode, 0x97);
+    // The publisher and the broker are fine.
+    await pub(p, topic, 'after', { qos: 1 });
   });
 });

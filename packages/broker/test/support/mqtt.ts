@@ -164,6 +164,8 @@ export interface RawMqtt {
   /** The parser's protocol version for what the broker sends (set to 5 for MQTT 5 CONNACK and later). */
   version: Version;
   destroy(): void;
+  /** The TCP socket (raw TCP clients only), e.g. to stop reading. */
+  socket?: net.Socket;
   /** CONNECT with sensible defaults and wait for CONNACK. */
   connect(fields?: Record<string, unknown>, version?: Version): Promise<Packet>;
 }
@@ -256,7 +258,7 @@ export function rawTcp(port: number): Promise<RawMqtt> {
     s.on('data', feed);
     s.on('close', ended);
     s.on('error', () => undefined);
-    s.once('connect', () => resolve(raw));
+    s.once('connect', () => resolve(Object.assign(raw, { socket: s })));
     s.once('error', reject);
   });
 }
