@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // CPU profile of Stompbox under one benchmark scenario.
 //
-//   node bench/profile.mjs [--scenario fanout-ws] [--seconds 10] [--top 25] [--dir /tmp/prof]
+//   node bench/profile.mjs [--scenario fanout-ws|mqtt-qos1|...] [--seconds 10] [--top 25] [--dir /tmp/prof]
 //                          [and any run.mjs load option: --fanout, --ws-client, --sub-workers, ...]
 //
 // Starts the broker with `node --cpu-prof`, runs the scenario against it, stops
@@ -12,9 +12,11 @@
 // dominates.
 import fs from 'node:fs';
 import path from 'node:path';
-import { scenarios, DEFAULTS } from './loadgen/scenarios.mjs';
+import { scenarios as stompScenarios, DEFAULTS } from './loadgen/scenarios.mjs';
+import { mqttScenarios, MQTT_DEFAULTS } from './loadgen/mqtt-scenarios.mjs';
 import { startStompbox } from './peers/stompbox.mjs';
 
+const scenarios = { ...stompScenarios, ...mqttScenarios };
 const o = { ...DEFAULTS, scenario: 'fanout-ws', top: 25, dir: '/tmp/prof' };
 const argv = process.argv.slice(2);
 const num = { '--persistent-window': 'persistentWindow', '--persistent-prefetch': 'persistentPrefetch', '--seconds': 'seconds', '--warmup': 'warmupSeconds', '--fanout': 'fanout', '--fanout-window': 'fanoutWindow', '--window': 'window', '--rate': 'rate', '--sub-workers': 'subWorkers', '--top': 'top' };
@@ -24,7 +26,9 @@ for (let i = 0; i < argv.length; i++) {
   if (i + 1 >= argv.length || !(a in num || a in str)) throw new Error(`usage: see the header of ${path.basename(process.argv[1])} (bad argument ${a})`);
   if (a in num) o[num[a]] = Number(argv[++i]); else o[str[a]] = argv[++i];
 }
-if (!scenarios[o.scenario] || o.scenario === 'idle-ws') throw new Error(`unsupported scenario ${o.scenario}`);
+if (!scenarios[o.scenario] || o.scenario === 'idle-ws' || o.scenario === 'mqtt-idle') throw new Error(`unsupported scenario ${o.scenario}`);
+// MQTT scenarios take their own defaults where the STOMP ones differ.
+if (o.scenario in mqttScenarios) for (const k of ['qos1Window', 'fanoutWindow']) if (!argv.includes(`--${k}`)) o[k] = MQTT_DEFAULTS[k];
 
 /** Self time per call-frame (function, url, line) from a .cpuprofile. */
 function summarise(profile) {

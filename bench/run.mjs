@@ -18,6 +18,7 @@ import { scenarios, DEFAULTS, SCENARIO_NAMES } from './loadgen/scenarios.mjs';
 import { WS_CLIENTS } from './loadgen/conn.mjs';
 import { startRabbit } from './peers/rabbitmq.mjs';
 import { startStompbox } from './peers/stompbox.mjs';
+import { raiseFdLimit } from './fd-limit.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PEERS = {
@@ -64,30 +65,6 @@ function parseArgs(argv) {
   for (const b of o.brokers) if (!PEERS[b]) throw new Error(`unknown broker ${b} (have ${Object.keys(PEERS)})`);
   for (const s of o.scenarios) if (!scenarios[s]) throw new Error(`unknown scenario ${s} (have ${Object.keys(scenarios)})`);
   return o;
-}
-
-/** Make sure this process (and the brokers it spawns) may open enough sockets. */
-function raiseFdLimit(want = 65536) {
-  const read = () => {
-    const out = execFileSync('prlimit', ['--pid', String(process.pid), '--nofile', '--raw', '--noheadings', '--output', 'SOFT,HARD'], { encoding: 'utf8', stdio: 'pipe' });
-    const [soft, hard] = out.trim().split(/\s+/).map((x) => (x === 'unlimited' ? Infinity : Number(x)));
-    return { soft, hard };
-  };
-  try {
-    let { soft, hard } = read();
-    if (soft >= want) return soft;
-    try {
-      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${want}:${Math.max(want, hard)}`], { stdio: 'pipe' });
-    } catch {
-      // no CAP_SYS_RESOURCE (containers): go as far as the hard limit allows
-      if (hard > soft) execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${hard}:${hard}`], { stdio: 'pipe' });
-    }
-    ({ soft } = read());
-    return soft;
-  } catch (e) {
-    console.warn(`warning: could not read/raise the fd limit with prlimit (${e.message.split('\n')[0]}); run under \`ulimit -n 65536\``);
-    return null;
-  }
 }
 
 function environment() {

@@ -29,7 +29,7 @@ export const DEFAULTS = {
 };
 
 /** Post msg to a worker and resolve with its next reply of type `want`. */
-function call(worker, msg, want, timeoutMs = 600000) {
+export function call(worker, msg, want, timeoutMs = 600000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { cleanup(); reject(new Error(`worker timeout waiting for ${want}`)); }, timeoutMs);
     const onMsg = (m) => {

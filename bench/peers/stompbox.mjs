@@ -20,6 +20,7 @@ export const STOMPBOX_CLI = process.env.STOMPBOX_CLI || path.join(ROOT, 'package
 
 const STOMP_RE = /^\s*stomp\s+tcp:\/\/127\.0\.0\.1:(\d+)\s*$/;
 const WS_RE = /^\s*ws\s+(ws:\/\/127\.0\.0\.1:\d+\/\S*)\s*$/;
+const MQTT_RE = /^\s*mqtt\s+mqtt:\/\/127\.0\.0\.1:(\d+)\s*$/;
 
 // The broker runs as `npm start` and the `stompbox` command run it (see the CLI's shebang).
 export const STOMPBOX_NODE_ARGS = ['--max-semi-space-size=4'];
@@ -31,13 +32,15 @@ export async function startStompbox({ startTimeoutMs = 30000, extraArgs = [], no
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompbox-bench-data-'));
   const args = [
     ...STOMPBOX_NODE_ARGS, ...nodeArgs, STOMPBOX_CLI,
-    '--stomp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs,
+    // MQTT on a free port too (never 1883, which a system broker may hold); no $SYS timer in measurements.
+    '--stomp-port', '0', '--http-port', '0', '--mqtt-port', '0', '--mqtt-sys-interval-ms', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs,
   ];
   // No shell and no npm wrapper: child.pid is the broker's own node process.
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   let stompPort = null;
   let wsUrl = null;
+  let mqttPort = null;
   let exited = null;
   let lineBuf = '';
   const ready = new Promise((resolve, reject) => {
@@ -54,7 +57,8 @@ export async function startStompbox({ startTimeoutMs = 30000, extraArgs = [], no
         let m;
         if ((m = STOMP_RE.exec(line))) stompPort = Number(m[1]);
         else if ((m = WS_RE.exec(line))) wsUrl = m[1];
-        if (stompPort && wsUrl) { clearTimeout(timer); resolve(); }
+        else if ((m = MQTT_RE.exec(line))) mqttPort = Number(m[1]);
+        if (stompPort && wsUrl && mqttPort) { clearTimeout(timer); resolve(); }
       }
     });
     child.stderr.setEncoding('utf8');
@@ -87,7 +91,7 @@ export async function startStompbox({ startTimeoutMs = 30000, extraArgs = [], no
   // keep draining the pipes so a chatty broker never blocks on stdout
   child.stdout.resume();
   child.stderr.resume();
-  return { name: 'stompbox', stompPort, wsUrl, pid: child.pid, connectHeaders: {}, dataDir, stop };
+  return { name: 'stompbox', stompPort, wsUrl, mqttPort, pid: child.pid, connectHeaders: {}, dataDir, stop };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

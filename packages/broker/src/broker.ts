@@ -12,6 +12,11 @@ import { Policies } from './core/policies.js';
 import { Router } from './core/router.js';
 import { createHttpServer } from './listeners/http.js';
 import { createTcpServer } from './listeners/tcp.js';
+import { createMqttTcpServer } from './listeners/mqtt-tcp.js';
+import { RetainedMessages } from './core/retained.js';
+import { BrokerEvents } from './events.js';
+import { startSysTopics } from './mqtt/sys.js';
+import { mqttState } from './mqtt/state.js';
 import type { Logger } from './log.js';
 import { resolve } from 'node:path';
 import { LmdbStore } from './store/lmdb.js';
@@ -19,7 +24,7 @@ import { lockDataDir } from './store/data-dir-lock.js';
 import type { MessageStore } from './store/types.js';
 
 export interface ListenAddress {
-  protocol: 'stomp' | 'http';
+  protocol: 'stomp' | 'http' | 'mqtt';
   host: string;
   port: number;
   url: string;
@@ -29,6 +34,8 @@ export interface RunningBroker {
   addresses: ListenAddress[];
   /** The shared context (router, sessions) for embedding programs and tests. */
   context: BrokerContext;
+  /** Events for the embedding program: clientConnected, clientDisconnected, published, subscribed, unsubscribed. */
+  events: BrokerEvents;
   close(reason?: string): Promise<void>;
 }
 
@@ -71,6 +78,8 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     router,
     auth: new Authenticator(config.users),
     sessions: new Set<Session>(),
+    events: new BrokerEvents((err, event) => logger.error({ err, event }, 'an event listener threw')),
+    retained: new RetainedMessages(config.mqttMaxRetainedMessages),
     serverName: `Stompbox/${VERSION}`,
     shuttingDown: false,
   };
@@ -91,6 +100,12 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
       servers.push(s);
       addresses.push({ protocol: 'http', host, port, url: `http://${urlHost}:${port}/` });
     }
+    if (config.mqttPort >= 0) {
+      const s = createMqttTcpServer(ctx);
+      const port = await listen(s, host, config.mqttPort);
+      servers.push(s);
+      addresses.push({ protocol: 'mqtt', host, port, url: `mqtt://${urlHost}:${port}` });
+    }
   } catch (err) {
     for (const s of servers) s.close();
     await store.close();
@@ -98,14 +113,18 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     throw err;
   }
   logger.info({ addresses: addresses.map((a) => a.url), store: store.kind, anonymous: ctx.auth.anonymous }, 'broker started');
+  const stopSys = startSysTopics(ctx, VERSION);
 
   let closing: Promise<void> | undefined;
   return {
     addresses,
     context: ctx,
+    events: ctx.events,
     close(reason = 'broker shutting down') {
       closing ??= (async () => {
         ctx.shuttingDown = true;
+        stopSys();
+        mqttState(ctx).sessions.close();
         const stopped = servers.map((s) => new Promise<void>((r) => s.close(() => r())));
         for (const s of servers) (s as http.Server).closeIdleConnections?.();
         // Tell every client (ERROR frame, then close), let the outboxes flush.

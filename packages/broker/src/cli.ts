@@ -8,7 +8,9 @@
  *   stompbox 0.1.0 listening
  *     stomp  tcp://127.0.0.1:61613
  *     ws     ws://127.0.0.1:15674/ws
+ *     mqtt   ws://127.0.0.1:15674/mqtt
  *     http   http://127.0.0.1:15674/
+ *     mqtt   mqtt://127.0.0.1:1883
  *
  * Logs go to stderr. Exit codes: 0 normal (incl. SIGINT/SIGTERM shutdown),
  * 1 startup failure or forced shutdown, 2 bad configuration.
@@ -36,14 +38,16 @@ function writeAndExit(code: number, stream: NodeJS.WriteStream, text: string): v
 
 const hostForUrl = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
 
-/** `wsPath` is the first configured STOMP WebSocket path (`/ws` by default). */
-function formatAddresses(version: string, addresses: readonly ListenAddress[], wsPath: string): string {
+/** `wsPath` / `mqttWsPath`: the first configured STOMP / MQTT WebSocket path (`/ws`, `/mqtt` by default). */
+function formatAddresses(version: string, addresses: readonly ListenAddress[], wsPath: string, mqttWsPath: string): string {
   const lines = [`stompbox ${version} listening`];
   const row = (label: string, url: string) => lines.push(`  ${label.padEnd(7)}${url}`);
   for (const a of addresses) {
     if (a.protocol === 'stomp') row('stomp', a.url);
+    else if (a.protocol === 'mqtt') row('mqtt', a.url);
     else {
       row('ws', `ws://${hostForUrl(a.host)}:${a.port}${wsPath}`);
+      if (mqttWsPath !== '') row('mqtt', `ws://${hostForUrl(a.host)}:${a.port}${mqttWsPath}`);
       row('http', a.url);
     }
   }
@@ -116,7 +120,7 @@ async function main(): Promise<void> {
   }
   installSignalHandlers(broker, logger, config.shutdownTimeoutMs);
   logger.info({ version, addresses: broker.addresses.map((a) => a.url) }, 'listening');
-  process.stdout.write(formatAddresses(version, broker.addresses, config.stompWsPaths.split(',')[0].trim()));
+  process.stdout.write(formatAddresses(version, broker.addresses, config.stompWsPaths.split(',')[0].trim(), config.mqttWsPaths.split(',')[0].trim()));
 }
 
 main().catch((err: unknown) => {

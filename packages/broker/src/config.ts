@@ -24,9 +24,9 @@ const PORT_MAX = 65535;
 const nonEmpty = (v: string) => (v.trim() === '' ? 'must not be empty' : undefined);
 
 export const SCHEMA = {
-  host: { type: 'string', default: '127.0.0.1', doc: 'Interface the STOMP and HTTP listeners bind to', check: nonEmpty },
+  host: { type: 'string', default: '127.0.0.1', doc: 'Interface the STOMP, MQTT and HTTP listeners bind to', check: nonEmpty },
   stompPort: { type: 'integer', default: 61613, max: PORT_MAX, doc: 'STOMP TCP port (0 = any free port, negative = no STOMP listener)' },
-  httpPort: { type: 'integer', default: 15674, max: PORT_MAX, doc: 'HTTP port serving STOMP over WebSocket at /ws and /stomp (0 = any free port, negative = none)' },
+  httpPort: { type: 'integer', default: 15674, max: PORT_MAX, doc: 'HTTP port serving STOMP over WebSocket at /ws and /stomp and MQTT at /mqtt (0 = any free port, negative = none)' },
   stompWsPaths: {
     type: 'string', default: '/ws,/stomp', doc: 'Comma-separated HTTP paths that accept STOMP over WebSocket (e.g. add /chat for an existing page)',
     check: (v: string) => (v.split(',').every((p) => /^\/[^\s,?#]*$/.test(p.trim())) ? undefined : 'must be paths starting with /, separated by commas'),
@@ -53,6 +53,19 @@ export const SCHEMA = {
     doc: 'Per-destination policies, first match wins, as JSON: [{"match": "/topic/chat.#", "history": 100, "historyAgeMs": 3600000}, {"match": "/queue/orders", "persistent": true, "ttlMs": 60000, "maxLength": 1000, "overflow": "reject-publish"}] (see docs/destinations.md)',
   },
   maxQueueLength: { type: 'integer', default: 0, min: 0, max: 1000000000, doc: 'Most messages held by one queue (past it the oldest goes to the dead-letter queue) and parked per client-ack topic subscription (0 = unbounded)' },
+  mqttPort: { type: 'integer', default: 1883, max: PORT_MAX, doc: 'MQTT 3.1.1/5.0 TCP port (0 = any free port, negative = no MQTT TCP listener)' },
+  mqttWsPaths: {
+    type: 'string', default: '/mqtt', doc: "Comma-separated HTTP paths that accept MQTT over WebSocket (sub-protocol 'mqtt' or none); empty = none",
+    check: (v: string) => (v.trim() === '' || v.split(',').every((p) => /^\/[^\s,?#]*$/.test(p.trim())) ? undefined : 'must be paths starting with /, separated by commas'),
+  },
+  mqttMaxPacketSize: { type: 'integer', default: 1048576, min: 64, max: 268435460, doc: 'Largest MQTT packet accepted, in bytes (checked before the packet is buffered; MQTT 5 clients are told in CONNACK)' },
+  mqttMaxInflight: { type: 'integer', default: 100, min: 1, max: 65535, doc: "MQTT QoS 1/2 messages in flight per session in each direction (the server's Receive Maximum; a client's own smaller one is honoured)" },
+  mqttMaxOfflineMessages: { type: 'integer', default: 1000, min: 1, max: 10000000, doc: 'Messages queued per MQTT session for QoS 1/2 subscriptions while it is offline or slow; past it the oldest is dropped' },
+  mqttMaxRetainedMessages: { type: 'integer', default: 100000, min: 0, max: 100000000, doc: 'Topics that may hold a retained message; past it a retained publish to a new topic is routed but not kept (0 = unbounded)' },
+  mqttMaxKeepAlive: { type: 'integer', default: 0, min: 0, max: 65535, doc: 'Longest MQTT keep-alive allowed, in seconds; MQTT 5 clients asking more (or none) are given this as Server Keep Alive (0 = no limit)' },
+  mqttMaxSessionExpiry: { type: 'integer', default: 604800, min: 0, max: 4294967295, doc: 'Longest time an offline MQTT session is kept, in seconds (3.1.1 clean-session-false sessions get this; 5.0 requests are capped to it)' },
+  mqttMaxTopicAlias: { type: 'integer', default: 64, min: 0, max: 65535, doc: "Topic aliases an MQTT 5 client may set per connection (the server's Topic Alias Maximum)" },
+  mqttSysIntervalMs: { type: 'integer', default: 10000, min: 0, max: 86400000, doc: 'How often the $SYS/broker/... topics are published, in ms (0 = never)' },
   users: { type: 'users', default: [], doc: 'Accepted logins, as login:passcode,login2:passcode2 (none = anonymous access)' },
   connectTimeoutMs: { type: 'integer', default: 10000, min: 1, max: 3600000, doc: 'A socket that sends no CONNECT within this many ms is closed' },
   shutdownTimeoutMs: { type: 'integer', default: 5000, min: 1, max: 3600000, doc: 'Time allowed for a graceful shutdown before a hard exit, in ms' },
@@ -310,6 +323,10 @@ function crossCheck(c: BrokerConfig): void {
   if (c.maxHeaderLength === SCHEMA.maxHeaderLength.default && c.maxHeaderLength > c.maxFrameSize) c.maxHeaderLength = c.maxFrameSize;
   if (c.maxHeaderLength > c.maxFrameSize) fail(`invalid maxHeaderLength ${c.maxHeaderLength}: must not exceed maxFrameSize (${c.maxFrameSize})`);
   if (c.stompPort > 0 && c.stompPort === c.httpPort) fail(`invalid httpPort ${c.httpPort}: stompPort and httpPort must differ`);
+  if (c.mqttPort > 0 && (c.mqttPort === c.stompPort || c.mqttPort === c.httpPort)) fail(`invalid mqttPort ${c.mqttPort}: it must differ from stompPort and httpPort`);
+  const ws = (p: string) => p.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const both = ws(c.mqttWsPaths).filter((p) => ws(c.stompWsPaths).includes(p));
+  if (both.length > 0) fail(`invalid mqttWsPaths ${JSON.stringify(c.mqttWsPaths)}: ${both[0]} is also a STOMP WebSocket path`);
 }
 
 function formatDefault(o: OptionInfo): string {
@@ -327,7 +344,7 @@ export function formatHelp(): string {
   const lines = [
     'Usage: stompbox [options]',
     '',
-    'Stompbox: a STOMP 1.0-1.2 message broker over TCP and WebSocket.',
+    'Stompbox: a STOMP 1.0-1.2 and MQTT 3.1.1/5.0 message broker over TCP and WebSocket.',
     'Settings come from defaults < config file < STOMPBOX_* environment variables < flags.',
     '',
     'General:',

@@ -4,7 +4,9 @@
  */
 import type { Authenticator } from './auth/authenticator.js';
 import type { BrokerConfig } from './config.js';
+import type { RetainedMessages } from './core/retained.js';
 import type { Router } from './core/router.js';
+import type { BrokerEvents } from './events.js';
 import type { Logger } from './log.js';
 
 export interface Session {
@@ -19,6 +21,10 @@ export interface BrokerContext {
   readonly router: Router;
   readonly auth: Authenticator;
   readonly sessions: Set<Session>;
+  /** Events for embedding programs (connected, disconnected, published, subscribed). */
+  readonly events: BrokerEvents;
+  /** Retained messages by destination (MQTT retain; kept in memory, see core/retained.ts). */
+  readonly retained: RetainedMessages;
   readonly serverName: string;
   shuttingDown: boolean;
 }

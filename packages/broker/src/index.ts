@@ -6,3 +6,7 @@ export { MemoryStore } from './store/memory.js';
 export type { MessageStore, StoreBatch, StoredMessage, RecoveredQueue } from './store/types.js';
 export { Router } from './core/router.js';
 export type { Message } from './core/message.js';
+export { BrokerEvents, type ClientInfo, type ConnectedEvent, type DisconnectedEvent, type PublishedEvent, type SubscribedEvent, type BrokerEventMap } from './events.js';
+export { RetainedMessages } from './core/retained.js';
+export { SessionRegistry, type SessionState, type SessionPersistence } from './core/sessions.js';
+export { topicToDestination, destinationToTopic, filterToDestination } from './mqtt/topic-map.js';

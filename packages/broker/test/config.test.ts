@@ -32,8 +32,10 @@ test('defaults match the documented values', () => {
     host: '127.0.0.1', stompPort: 61613, httpPort: 15674, stompWsPaths: '/ws,/stomp', dataDir: './data', logLevel: 'info', logPretty: false,
     maxFrameSize: 10485760, maxHeaders: 1000, maxHeaderLength: 65536, heartbeatSendMs: 10000, heartbeatReceiveMs: 10000,
     heartbeatTolerance: 1.5, maxOutputBytes: 8388608, slowConsumerPolicy: 'disconnect', defaultPrefetch: 0,
-    maxDeliveries: 10, deadLetterQueue: '/queue/DLQ', destinations: [], maxQueueLength: 0, users: [], connectTimeoutMs: 10000,
-    shutdownTimeoutMs: 5000,
+    maxDeliveries: 10, deadLetterQueue: '/queue/DLQ', destinations: [], maxQueueLength: 0,
+    mqttPort: 1883, mqttWsPaths: '/mqtt', mqttMaxPacketSize: 1048576, mqttMaxInflight: 100, mqttMaxOfflineMessages: 1000, mqttMaxRetainedMessages: 100000,
+    mqttMaxKeepAlive: 0, mqttMaxSessionExpiry: 604800, mqttMaxTopicAlias: 64, mqttSysIntervalMs: 10000,
+    users: [], connectTimeoutMs: 10000, shutdownTimeoutMs: 5000,
   } satisfies BrokerConfig);
   assert.deepEqual(loadConfig({ argv: [], env: {}, cwd: dir }).config, c);
   const mutable: BrokerConfig = defaultConfig();

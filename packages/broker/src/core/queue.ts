@@ -24,6 +24,17 @@ export class Queue {
   private rr = 0;
   private dispatching = false;
   private readonly hooks: QueueHooks;
+  /**
+   * False for a queue whose contents are never stored, even persistent messages (a
+   * clean MQTT session's queue: RabbitMQ's durable=false). The router then records
+   * neither deliveries nor acks of its messages.
+   */
+  durable = true;
+  /**
+   * False for a queue whose expired messages are just dropped, not dead-lettered (an
+   * MQTT session's queue: MQTT 5 §3.3.2.3.3 deletes an expired message).
+   */
+  deadLetters = true;
   /** True when any consumer has a selector (then the head may be skipped). */
   private selective = false;
 

@@ -340,7 +340,7 @@ export class Router implements QueueHooks {
   ack(sub: Subscription, entries: Entry[]): Promise<void> | undefined {
     this.stats.acked += entries.length;
     let done: Promise<void> | undefined;
-    if (sub.queue !== undefined) {
+    if (sub.queue !== undefined && this.queues.get(sub.queue.name)?.durable !== false) {
       for (const e of entries) if (e.msg.persistent) done = this.unstore(sub.queue.name, e.msg);
     }
     this.refill(sub);
@@ -383,7 +383,7 @@ export class Router implements QueueHooks {
   delivered(queue: Queue, entry: Entry, sub: Subscription): void {
     this.stats.delivered++;
     const m = entry.msg;
-    if (!m.persistent) return;
+    if (!m.persistent || !queue.durable) return;
     if (sub.ackMode === 'auto') this.unstore(queue.name, m);
     // The delivery count is stored too, so that after a crash a message that was out
     // with a consumer comes back `redelivered` and still counts towards maxDeliveries.
@@ -393,6 +393,7 @@ export class Router implements QueueHooks {
   /** QueueHooks: an expired message is dead-lettered. */
   expired(queue: Queue, entry: Entry): void {
     this.stats.expired++;
+    if (!queue.deadLetters) return;
     this.deadLetter(queue.destination, queue.destination, entry, 'expired');
   }
 

@@ -109,7 +109,15 @@ export class TopicIndex<T extends Matchable> {
       s.lastSeq = seq;
       out.push(s);
     }
-    walk(this.root, dest.slice(this.prefix.length).split('.'), 0, out, seq);
+    const words = dest.slice(this.prefix.length).split('.');
+    if (words[0].charCodeAt(0) === 36 /* $ */) {
+      // A key whose first word starts with `$` (MQTT's `$SYS/...`) is not matched by a
+      // pattern that starts with a wildcard ([MQTT-4.7.2-1]), only by one naming it.
+      const c = this.root.words.get(words[0]);
+      if (c !== undefined) walk(c, words, 1, out, seq);
+      return out;
+    }
+    walk(this.root, words, 0, out, seq);
     return out;
   }
 }

@@ -34,13 +34,25 @@ export class TcpTransport implements Transport {
   }
 }
 
-export function attachStompSocket(ctx: BrokerContext, socket: net.Socket, kind: 'tcp' | 'tls'): StompConnection {
+/** What a protocol connection (STOMP, MQTT) takes from its socket: bytes, and the end. */
+export interface SocketSession {
+  readonly id: string;
+  onData(chunk: Buffer): void;
+  onTransportClose(): void;
+}
+
+/** Hands a TCP socket to the connection `make` builds on it. */
+export function attachSocket<C extends SocketSession>(ctx: BrokerContext, socket: net.Socket, kind: 'tcp' | 'tls', make: (t: TcpTransport) => C): C {
   socket.setNoDelay(true);
-  const conn = new StompConnection(ctx, new TcpTransport(socket, kind));
+  const conn = make(new TcpTransport(socket, kind));
   socket.on('data', (chunk: Buffer) => conn.onData(chunk));
   socket.on('close', () => conn.onTransportClose());
   socket.on('error', (err) => ctx.logger.debug({ err, session: conn.id }, 'socket error'));
   return conn;
+}
+
+export function attachStompSocket(ctx: BrokerContext, socket: net.Socket, kind: 'tcp' | 'tls'): StompConnection {
+  return attachSocket(ctx, socket, kind, (t) => new StompConnection(ctx, t));
 }
 
 export function createTcpServer(ctx: BrokerContext): net.Server {

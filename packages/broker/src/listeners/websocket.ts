@@ -53,7 +53,7 @@ export function closeReason(reason: string): string {
 }
 
 /** The outbox writes our frames straight to the socket under `ws` (see outbox.ts). */
-class WsTransport implements Transport {
+export class WsTransport implements Transport {
   readonly kind = 'ws' as const;
   readonly ws: WebSocket;
   readonly socket: Socket;

@@ -7,6 +7,7 @@ import { getHeader, type Frame, type StompVersion } from '@stompbox/stomp-codec'
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { StompConnection } from './connection.js';
 import { Heartbeat, negotiate, parseHeartBeat } from './heartbeat.js';
+import { stompClient } from './events.js';
 
 const SUPPORTED: StompVersion[] = ['1.2', '1.1', '1.0'];
 
@@ -50,4 +51,5 @@ export function handleConnect(conn: StompConnection, frame: Frame): void {
   if (result.user !== undefined) headers.push('user-name', result.user);
   conn.sendFrame('CONNECTED', headers);
   logger.debug({ session: conn.id, version, user: result.user, remote: conn.transport.remote }, 'connected');
+  if (conn.ctx.events.wants.clientConnected) conn.ctx.events.fire('clientConnected', { client: stompClient(conn) });
 }

@@ -16,6 +16,7 @@ import { CloseCode, type Transport } from '../listeners/transport.js';
 import { handlers } from './handlers.js';
 import { Heartbeat, type HeartbeatPeer } from './heartbeat.js';
 import { writeMessage } from './message-writer.js';
+import { stompClient } from './events.js';
 
 let nextSession = 1;
 const sessionPrefix = `session-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
@@ -52,6 +53,8 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
   private connectTimer: NodeJS.Timeout | undefined;
   /** Messages not written because the output was full (slowConsumerPolicy = drop). */
   dropped = 0;
+  /** Why the session ended (for the clientDisconnected event). */
+  private closeReason = 'connection closed by the client';
 
   constructor(ctx: BrokerContext, transport: Transport) {
     this.ctx = ctx;
@@ -215,6 +218,7 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    this.closeReason = reason;
     this.cleanup();
     this.out.flush();
     this.out.closed = true;
@@ -246,6 +250,9 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
     if (this._tempQueues !== undefined) for (const sub of this._tempQueues.values()) router.unsubscribe(sub);
     this.subs.clear();
     this._tempQueues = undefined;
+    if (this.connected && this.ctx.events.wants.clientDisconnected) {
+      this.ctx.events.fire('clientDisconnected', { client: stompClient(this), reason: this.closeReason });
+    }
   }
 }
 

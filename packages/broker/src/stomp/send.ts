@@ -12,6 +12,7 @@ import { ErrorCodes, StompboxError } from '../errors.js';
 import type { StompConnection } from './connection.js';
 import { subscriptionPrefix } from './message-writer.js';
 import { holdInTransaction } from './transaction.js';
+import { firePublished } from './events.js';
 
 export function handleSend(conn: StompConnection, frame: Frame): void {
   const tx = getHeader(frame.headers, 'transaction');
@@ -27,7 +28,9 @@ export function handleSend(conn: StompConnection, frame: Frame): void {
 
 /** Turns a SEND frame into a message and routes it; resolves when stored, if it was. */
 export function publishFrame(conn: StompConnection, frame: Frame): Promise<void> | undefined {
-  return conn.ctx.router.publish(messageOf(conn, frame, false) as Message);
+  const msg = messageOf(conn, frame, false) as Message;
+  firePublished(conn, msg);
+  return conn.ctx.router.publish(msg);
 }
 
 /** Validates a SEND frame and builds its message; `checkOnly` throws what building would, and creates nothing. */

@@ -15,6 +15,7 @@ import { subscriptionPrefix } from './message-writer.js';
 import { durableNameOf } from './durable-headers.js';
 import { planResume } from './resume.js';
 import { requireDestination } from './send.js';
+import { fireSubscription } from './events.js';
 
 const MAX_SUBSCRIPTIONS = 10_000;
 
@@ -67,6 +68,7 @@ export function handleSubscribe(conn: StompConnection, frame: Frame): void {
       router.subscribeDurable(sub, { name: durable, destination: dest, ...(selectorText === undefined ? {} : { selector: selectorText }) });
       conn.receiptAfter(frame, router.pendingCommit());
     }
+    fireSubscription(conn, 'subscribed', dest, sub.ackMode !== 'auto');
     return;
   }
   // RECEIPT before the first MESSAGE: a client waiting on it sees the subscription take effect.
@@ -75,6 +77,7 @@ export function handleSubscribe(conn: StompConnection, frame: Frame): void {
   if (plan !== undefined) for (const msg of plan.missed) sub.pending.push({ msg, deliveries: 0 });
   router.subscribe(sub);
   if (sub.pending.length > 0) router.refill(sub);
+  fireSubscription(conn, 'subscribed', dest, sub.ackMode !== 'auto');
 }
 
 function prefetchOf(h: string[], fallback: number): number {

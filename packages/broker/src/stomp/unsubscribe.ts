@@ -9,6 +9,7 @@ import { getHeader, type Frame } from '@stompbox/stomp-codec';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { StompConnection } from './connection.js';
 import { durableNameOf } from './durable-headers.js';
+import { fireSubscription } from './events.js';
 
 export function handleUnsubscribe(conn: StompConnection, frame: Frame): void {
   const id = getHeader(frame.headers, 'id') ?? (conn.version === '1.0' ? getHeader(frame.headers, 'destination') : undefined);
@@ -17,6 +18,7 @@ export function handleUnsubscribe(conn: StompConnection, frame: Frame): void {
   if (sub !== undefined) {
     conn.subs.delete(id);
     conn.ctx.router.unsubscribe(sub);
+    fireSubscription(conn, 'unsubscribed', sub.destination, sub.ackMode !== 'auto');
   } else {
     conn.ctx.logger.debug({ session: conn.id, id }, 'UNSUBSCRIBE of an unknown subscription');
   }

@@ -1,5 +1,6 @@
 // Small helpers shared by the real-client tests (test/clients/*.test.mjs).
 // Not a test file itself (no `.test.` in the name): run-tests.mjs does not pick it up.
+import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };
@@ -73,4 +74,19 @@ let counter = 0;
 /** A destination name unique within this process. */
 export function unique(prefix) {
   return `${prefix}-${process.pid}-${++counter}`;
+}
+
+/** Runs an inline Python script with Debian's /usr/bin/python3; resolves with the JSON it printed last. */
+export function python(script, args) {
+  return new Promise((resolve, reject) => {
+    execFile('/usr/bin/python3', ['-c', script, ...args.map(String)], { timeout: 30000 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`python failed (${err.code ?? err.signal}): ${stderr || err.message}\n${stdout}`));
+      const last = stdout.trim().split('\n').pop();
+      try {
+        resolve(JSON.parse(last));
+      } catch {
+        reject(new Error(`python printed no JSON: ${stdout}\n${stderr}`));
+      }
+    });
+  });
 }

@@ -5,15 +5,12 @@
 // scripts that print one JSON document; the assertions are made here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { spawnBroker } from '../../dist/test/support/spawn-broker.js';
-import { inbox, unique, within } from './helpers.mjs';
+import { inbox, python, unique, within } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const Stomp = require('stompjs');
-const PYTHON = '/usr/bin/python3';
-
 let broker;
 before(async () => {
   broker = await spawnBroker();
@@ -21,21 +18,6 @@ before(async () => {
 after(async () => {
   await broker?.stop();
 });
-
-/** Runs an inline Python script; resolves with the JSON it printed last. */
-function python(script, args) {
-  return new Promise((resolve, reject) => {
-    execFile(PYTHON, ['-c', script, ...args.map(String)], { timeout: 30000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python failed (${err.code ?? err.signal}): ${stderr || err.message}\n${stdout}`));
-      const last = stdout.trim().split('\n').pop();
-      try {
-        resolve(JSON.parse(last));
-      } catch {
-        reject(new Error(`python printed no JSON: ${stdout}\n${stderr}`));
-      }
-    });
-  });
-}
 
 // Shared prelude: a listener that puts every frame on a per-kind queue, and waiting helpers
 // that fail loudly on an ERROR frame or a timeout.

@@ -15,7 +15,11 @@ export interface SpawnedBroker {
   pid: number;
   stompPort: number;
   httpPort: number;
+  /** MQTT TCP port (-1 when the broker was started without MQTT). */
+  mqttPort: number;
   wsUrl: string;
+  /** MQTT over WebSocket: ws://127.0.0.1:<http>/mqtt */
+  mqttWsUrl: string;
   process: ChildProcess;
   /** Everything the broker wrote to stderr (JSON log lines). */
   stderr(): string;
@@ -24,7 +28,9 @@ export interface SpawnedBroker {
 
 export async function spawnBroker(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<SpawnedBroker> {
   const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-test-'));
-  const child = spawn(process.execPath, [CLI, '--stomp-port', '0', '--http-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
+  // MQTT on a free port too (never the default 1883: tests run in parallel).
+  const mqttArgs = args.includes('--mqtt-port') ? [] : ['--mqtt-port', '0'];
+  const child = spawn(process.execPath, [CLI, '--stomp-port', '0', '--http-port', '0', ...mqttArgs, '--data-dir', dataDir, '--log-level', 'warn', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -32,7 +38,8 @@ export async function spawnBroker(args: string[] = [], env: NodeJS.ProcessEnv = 
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const ports = await new Promise<{ stomp: number; http: number }>((resolve, reject) => {
+  const wantMqtt = !args.includes('--mqtt-port') || Number(args[args.indexOf('--mqtt-port') + 1]) >= 0;
+  const ports = await new Promise<{ stomp: number; http: number; mqtt: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`broker did not start: ${err}`)), 15000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -40,9 +47,10 @@ export async function spawnBroker(args: string[] = [], env: NodeJS.ProcessEnv = 
       const http = /ws:\/\/[^\s]+:(\d+)\//.exec(out);
       const wantStomp = !args.includes('--stomp-port') || stomp !== null;
       const wantHttp = !args.includes('--http-port') || http !== null;
-      if (stomp && http && wantStomp && wantHttp) {
+      const mqtt = /mqtt:\/\/[^\s]+:(\d+)/.exec(out);
+      if (stomp && http && wantStomp && wantHttp && (mqtt !== null || !wantMqtt)) {
         clearTimeout(timer);
-        resolve({ stomp: Number(stomp[1]), http: Number(http[1]) });
+        resolve({ stomp: Number(stomp[1]), http: Number(http[1]), mqtt: mqtt === null ? -1 : Number(mqtt[1]) });
       }
     });
     child.on('exit', (code) => {
@@ -54,7 +62,9 @@ export async function spawnBroker(args: string[] = [], env: NodeJS.ProcessEnv = 
     pid: child.pid as number,
     stompPort: ports.stomp,
     httpPort: ports.http,
+    mqttPort: ports.mqtt,
     wsUrl: `ws://127.0.0.1:${ports.http}/ws`,
+    mqttWsUrl: `ws://127.0.0.1:${ports.http}/mqtt`,
     process: child,
     stderr: () => err,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {

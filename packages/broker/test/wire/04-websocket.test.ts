@@ -80,7 +80,8 @@ describe('04 websocket', () => {
       c.close();
     });
 
-    for (const path of ['/', '/other', '/ws/extra', '/STOMP', '/mqtt']) {
+    // (/mqtt is MQTT over WebSocket: test/mqtt/03-messaging)
+    for (const path of ['/', '/other', '/ws/extra', '/STOMP', '/mqtt/extra']) {
       test(`an upgrade at ${path} is refused with 404`, async () => {
         assert.equal((await handshake(base + path, ['v12.stomp'])).status, 404);
       });

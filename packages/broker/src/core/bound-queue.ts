@@ -1,0 +1,101 @@
+/**
+ * A queue bound to topic patterns, as RabbitMQ binds a queue to a topic exchange:
+ * every message published to a matching topic is appended to the queue once (even
+ * when several of its patterns match), and its consumers take them in publish order
+ * with acks and prefetch like any queue consumer. An MQTT session's QoS 1/2
+ * subscriptions all feed its one queue, so what waits while the client is away or
+ * slow comes back in publish order, before anything newer; a shared subscription
+ * group is one such queue with the group's members as competing consumers.
+ *
+ * Bounded: past `maxLength` the oldest waiting message is dropped (counted in
+ * `dropped`), so an absent client costs at most that many messages.
+ *
+ * Not stored (`queue.durable = false`): the router records neither deliveries nor
+ * acks of its messages; and what expires in it is dropped, not dead-lettered. The durable counterpart is the store-backed binding of
+ * durable subscriptions; a persistent MQTT session moves to it when sessions are
+ * kept across restarts.
+ */
+import { keep, type Message } from './message.js';
+import type { Queue } from './queue.js';
+import type { Router } from './router.js';
+import { Subscription, type DeliveryTarget } from './subscription.js';
+
+export class BoundQueue implements DeliveryTarget {
+  readonly name: string;
+  readonly queue: Queue;
+  readonly maxLength: number;
+  /** Messages dropped at the bound. */
+  dropped = 0;
+  /** Bindings by pattern: each is an auto-ack topic subscription whose target is this queue. */
+  private readonly bindings = new Map<string, Subscription>();
+  private lastSeq = 0;
+  private readonly router: Router;
+  readonly congested = false;
+
+  constructor(router: Router, name: string, maxLength: number) {
+    this.router = router;
+    this.name = name;
+    this.maxLength = maxLength;
+    this.queue = router.queue(name);
+    this.queue.durable = false;
+    this.queue.deadLetters = false;
+  }
+
+  get patterns(): IterableIterator<string> {
+    return this.bindings.keys();
+  }
+
+  get bindingCount(): number {
+    return this.bindings.size;
+  }
+
+  bind(pattern: string): void {
+    if (this.bindings.has(pattern)) return;
+    const sub = new Subscription(this, { id: this.name, destination: pattern, ackMode: 'auto', prefetch: 0, maxPending: 0 });
+    this.bindings.set(pattern, sub);
+    this.router.subscribe(sub);
+  }
+
+  unbind(pattern: string): void {
+    const sub = this.bindings.get(pattern);
+    if (sub === undefined) return;
+    this.bindings.delete(pattern);
+    this.router.unsubscribe(sub);
+  }
+
+  /** DeliveryTarget of the bindings: a matching publish is appended once. */
+  deliver(_sub: Subscription, msg: Message): void {
+    if (msg.seq === this.lastSeq) return; // reached through a second matching pattern
+    this.lastSeq = msg.seq;
+    this.append(msg);
+  }
+
+  /** Appends a message (also one not published to a pattern, e.g. a retained copy). */
+  append(msg: Message): void {
+    const q = this.queue;
+    if (this.maxLength > 0 && q.depth >= this.maxLength) {
+      q.messages.shift();
+      this.dropped++;
+    }
+    q.enqueue(keep(msg));
+  }
+
+  addConsumer(sub: Subscription): void {
+    this.queue.addConsumer(sub);
+  }
+
+  /** Detaches a consumer; what it had not acked goes back to the head of the queue. */
+  removeConsumer(sub: Subscription): void {
+    if (sub.closed) return;
+    sub.closed = true;
+    this.queue.removeConsumer(sub);
+    sub.pending.clear();
+  }
+
+  /** Ends the bindings and drops the queue with whatever it holds. */
+  destroy(): void {
+    for (const p of [...this.bindings.keys()]) this.unbind(p);
+    this.queue.messages.clear();
+    if (this.router.queues.get(this.name) === this.queue) this.router.queues.delete(this.name);
+  }
+}

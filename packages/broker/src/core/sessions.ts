@@ -1,0 +1,106 @@
+/**
+ * Sessions that outlive their connection, by client id: MQTT sessions with clean
+ * session 0 (3.1.1) or a session expiry interval (5.0), and whatever a later
+ * protocol adds. Protocol-free: it keeps the live session objects, ends the ones
+ * nobody resumed in time, and tells a persistence hook what must survive a restart.
+ *
+ * Contract:
+ * - At most one session per client id; `add` replaces (the caller ended the old one).
+ * - `expireAfter(id, ms, onExpire)` ends an offline session unless `keep(id)` is
+ *   called first (the client came back); `ms` = Infinity never expires.
+ * - Every change a restart must not lose goes through `persistence` (`save` with
+ *   the session's current `SessionState`, `remove` when it ends). Phase 1 has no
+ *   persistence: sessions live as long as the broker process. Phase 2 implements
+ *   `SessionPersistence` over the store and `load()`s the states at start-up.
+ */
+export interface SessionSubscriptionState {
+  /** The routing destination or pattern (`/topic/a.*`), or the protocol's own filter. */
+  filter: string;
+  /** Protocol options (MQTT: qos, noLocal, retainAsPublished, retainHandling, identifier). */
+  options: Record<string, number | boolean | string>;
+}
+
+/** What a restart must bring back of a session (JSON-serialisable). */
+export interface SessionState {
+  clientId: string;
+  protocol: string;
+  /** Seconds the session is kept after its connection ends (0xFFFFFFFF = for ever). */
+  expiryInterval: number;
+  subscriptions: SessionSubscriptionState[];
+  /** The name of the queue its offline messages wait in, if any. */
+  queue: string | undefined;
+  /** MQTT: inbound QoS 2 packet ids received and not yet released (PUBREL). */
+  awaitingRelease: number[];
+}
+
+export interface SessionPersistence {
+  save(state: SessionState): void;
+  remove(clientId: string): void;
+}
+
+const NO_PERSISTENCE: SessionPersistence = { save: () => undefined, remove: () => undefined };
+
+export class SessionRegistry<S extends { readonly clientId: string }> {
+  private readonly byId = new Map<string, S>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  readonly persistence: SessionPersistence;
+
+  constructor(persistence: SessionPersistence = NO_PERSISTENCE) {
+    this.persistence = persistence;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(clientId: string): S | undefined {
+    return this.byId.get(clientId);
+  }
+
+  add(session: S): void {
+    this.keep(session.clientId);
+    this.byId.set(session.clientId, session);
+  }
+
+  /** Removes the session (its state too) if it is still the registered one. */
+  delete(session: S): void {
+    if (this.byId.get(session.clientId) !== session) return;
+    this.keep(session.clientId);
+    this.byId.delete(session.clientId);
+    this.persistence.remove(session.clientId);
+  }
+
+  values(): IterableIterator<S> {
+    return this.byId.values();
+  }
+
+  /** Ends the session after `ms` unless `keep` is called before (a timer per offline session only). */
+  expireAfter(clientId: string, ms: number, onExpire: () => void): void {
+    this.keep(clientId);
+    if (!Number.isFinite(ms)) return;
+    // setTimeout takes at most 2^31-1 ms; longer waits re-arm.
+    const step = Math.min(ms, 0x7fffffff);
+    const t = setTimeout(() => {
+      this.timers.delete(clientId);
+      if (ms > step) this.expireAfter(clientId, ms - step, onExpire);
+      else onExpire();
+    }, step);
+    t.unref();
+    this.timers.set(clientId, t);
+  }
+
+  /** Cancels a pending expiry. */
+  keep(clientId: string): void {
+    const t = this.timers.get(clientId);
+    if (t !== undefined) {
+      clearTimeout(t);
+      this.timers.delete(clientId);
+    }
+  }
+
+  /** Stops every timer (shutdown). */
+  close(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+}

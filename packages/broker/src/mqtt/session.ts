@@ -1,0 +1,447 @@
+/**
+ * An MQTT session (MQTT 3.1.1 §4.1, MQTT 5 §4.1): the client's subscriptions, the
+ * QoS 1/2 messages in flight each way, and what waits while the client is away. It
+ * outlives its network connection when the client asked for that (clean session 0,
+ * or a Session Expiry Interval), and it is the `DeliveryTarget` of its core
+ * subscriptions, so they stay in place across reconnections.
+ *
+ * How subscriptions map onto the routing core (docs/mqtt.md):
+ * - QoS 0 topic filter: a plain (auto-ack) topic subscription; nothing is kept
+ *   while the client is offline.
+ * - QoS 1/2 topic filters: bindings of the session's one queue (core/bound-queue.ts),
+ *   consumed with client acks and the in-flight limit as credit. While the client
+ *   is offline or slow, messages wait there, bounded, and come back in publish
+ *   order before anything newer, because it is one queue.
+ * - `$queue/<name>`: a consumer of that queue; `$share/<group>/<filter>`: a member
+ *   of the group's queue (shared.ts).
+ * PUBACK (QoS 1) and PUBCOMP (QoS 2) acknowledge the core delivery (router.ack).
+ */
+import { BoundQueue } from '../core/bound-queue.js';
+import type { Message } from '../core/message.js';
+import { Subscription, type DeliveryTarget } from '../core/subscription.js';
+import { ErrorCodes, StompboxError } from '../errors.js';
+import type { MqttConnection } from './connection.js';
+import { mqttEncoding, type Delivery, type MqttEncoding } from './publish-writer.js';
+import type { MqttState } from './state.js';
+import { patternMatches } from './topic-map.js';
+import { publishWill, type Will } from './will.js';
+
+export type SubKind = 'direct' | 'bound' | 'queue' | 'share' | 'session';
+
+export interface SubInfo {
+  kind: SubKind;
+  /** The filter as the client sent it (the key of `subs`). */
+  filter: string;
+  /** The routing destination or pattern it maps to. */
+  pattern: string;
+  qos: number;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: number;
+  /** MQTT 5 subscription identifier (0 = none). */
+  id: number;
+  /** The core subscription (direct, queue and share kinds). */
+  sub: Subscription | undefined;
+  /** Shared subscription group name. */
+  group: string | undefined;
+}
+
+interface Inflight {
+  sub: Subscription;
+  tag: number;
+  qos: number;
+  /** QoS 2: PUBREC received, PUBREL sent; waiting for PUBCOMP. */
+  released: boolean;
+}
+
+const SESSION_QUEUE: SubInfo = {
+  kind: 'session', filter: '', pattern: '', qos: 2, noLocal: false, retainAsPublished: false, retainHandling: 0, id: 0, sub: undefined, group: undefined,
+};
+
+/** One reusable delivery description: deliveries are written synchronously. */
+const d: Delivery = { qos: 0, packetId: 0, dup: false, retain: false, subId: 0, subIds: null };
+
+export class MqttSession implements DeliveryTarget {
+  readonly clientId: string;
+  readonly state: MqttState;
+  conn: MqttConnection | undefined;
+  /** Seconds the session is kept after its connection ends (0 = ends with it). */
+  expiryInterval = 0;
+  readonly subs = new Map<string, SubInfo>();
+  /** QoS 1/2 topic filters, in subscription order (they feed `bound`). */
+  private boundFilters: SubInfo[] = [];
+  private bound: BoundQueue | undefined;
+  private queueSub: Subscription | undefined;
+  /** Outgoing QoS 1/2 messages by packet id, in send order. */
+  readonly inflight = new Map<number, Inflight>();
+  private nextPacketId = 1;
+  /** Outgoing in-flight limit: the lower of our limit and the client's Receive Maximum. */
+  maxInflight: number;
+  /** Incoming QoS 2 packet ids received and not yet released by PUBREL (method B, MQTT 5 §4.3.3). */
+  awaitingRelease: Set<number> | undefined;
+  /** A will waiting for its delay (MQTT 5) while the session may still be resumed. */
+  pendingWill: { will: Will; timer: NodeJS.Timeout | undefined; client: import('../events.js').ClientInfo } | undefined;
+  ended = false;
+
+  constructor(state: MqttState, clientId: string) {
+    this.state = state;
+    this.clientId = clientId;
+    this.maxInflight = state.ctx.config.mqttMaxInflight;
+  }
+
+  get persistent(): boolean {
+    return this.expiryInterval > 0;
+  }
+
+  /** Messages waiting in the session queue (for tests and the management API). */
+  get queued(): number {
+    return this.bound?.queue.depth ?? 0;
+  }
+
+  // --- DeliveryTarget -------------------------------------------------------
+
+  /** No credit while offline, while the output is backed up, or with the in-flight window full. */
+  get congested(): boolean {
+    const c = this.conn;
+    return c === undefined || c.closing || c.out.congested || this.inflight.size >= this.maxInflight;
+  }
+
+  deliver(sub: Subscription, msg: Message, redelivered: boolean, tag: number, fanout: number): void {
+    const c = this.conn;
+    if (c === undefined || c.closing) {
+      // Offline: a QoS 0 subscription loses it (nothing is kept for those).
+      if (tag !== 0) this.settle(sub, tag);
+      return;
+    }
+    if (msg.expires !== 0 && msg.expires <= Date.now()) {
+      // MQTT 5 §3.3.2.3.3: an expired message is not sent on.
+      if (tag !== 0) this.settle(sub, tag);
+      return;
+    }
+    const e = mqttEncoding(msg);
+    if (!this.describe(sub.ext as SubInfo, msg, e, c.v5)) {
+      if (tag !== 0) this.settle(sub, tag);
+      return;
+    }
+    if (d.qos === 0) {
+      if (tag === 0 && c.out.pending > c.out.limit) {
+        // Only QoS 0 can overflow: QoS 1/2 stop at the in-flight window and output high-water mark.
+        if (this.state.ctx.config.slowConsumerPolicy === 'drop') c.dropped++;
+        else c.fail(new StompboxError(ErrorCodes.SLOW_CONSUMER, `slow consumer: more than ${c.out.limit} bytes waiting to be sent`));
+        return;
+      }
+      d.packetId = 0;
+      d.dup = false;
+      c.sendPublish(msg, e, d, fanout);
+      if (tag !== 0) this.settle(sub, tag);
+      return;
+    }
+    const pid = this.allocatePacketId();
+    d.packetId = pid;
+    d.dup = redelivered;
+    this.inflight.set(pid, { sub, tag, qos: d.qos, released: false });
+    if (!c.sendPublish(msg, e, d, 1)) {
+      this.inflight.delete(pid);
+      this.settle(sub, tag);
+    }
+  }
+
+  /**
+   * Fills `d` (QoS, RETAIN, subscription identifiers) for a delivery through `info`.
+   * Returns false when the message is not for this client after all (No Local, or no
+   * QoS 1/2 filter matches it any more).
+   */
+  private describe(info: SubInfo, msg: Message, e: MqttEncoding, v5: boolean): boolean {
+    d.subIds = null;
+    if (info.kind !== 'session') {
+      if (info.noLocal && this.state.origins.get(msg) === this) return false;
+      d.qos = info.qos < e.qos ? info.qos : e.qos;
+      // 3.1.1 [MQTT-3.3.1-9]: a live message goes out with RETAIN 0; MQTT 5 [MQTT-3.3.1-12] [MQTT-3.3.1-13]: unless Retain As Published.
+      d.retain = e.retainedCopy || (v5 && info.retainAsPublished && e.retain);
+      d.subId = v5 ? info.id : 0;
+      return true;
+    }
+    // The session queue: the filters that match say the QoS ([MQTT-3.3.5-1]: the highest), RETAIN and identifiers.
+    const filters = this.boundFilters;
+    if (filters.length === 1) {
+      const f = filters[0];
+      if (f.noLocal && !e.retainedCopy && this.state.origins.get(msg) === this) return false;
+      d.qos = f.qos < e.qos ? f.qos : e.qos;
+      d.retain = e.retainedCopy || (v5 && f.retainAsPublished && e.retain);
+      d.subId = v5 ? f.id : 0;
+      return true;
+    }
+    let best = -1;
+    let rap = false;
+    d.subId = 0;
+    const origin = this.state.noLocalSubscriptions > 0 ? this.state.origins.get(msg) : undefined;
+    for (const f of filters) {
+      if (!patternMatches(f.pattern, msg.destination)) continue;
+      if (f.noLocal && origin === this && !e.retainedCopy) continue;
+      if (f.qos > best) best = f.qos;
+      rap ||= f.retainAsPublished;
+      if (v5 && f.id !== 0) {
+        if (d.subId === 0) d.subId = f.id;
+        else (d.subIds ??= []).push(f.id);
+      }
+    }
+    if (best < 0) return false;
+    d.qos = best < e.qos ? best : e.qos;
+    d.retain = e.retainedCopy || (v5 && rap && e.retain);
+    return true;
+  }
+
+  private allocatePacketId(): number {
+    // Ids in use are skipped; the window is far below 65535, so this ends quickly.
+    for (;;) {
+      const id = this.nextPacketId;
+      this.nextPacketId = id === 65535 ? 1 : id + 1;
+      if (!this.inflight.has(id)) return id;
+    }
+  }
+
+  /** Acknowledges a core delivery (the message is done with, for this session). */
+  private settle(sub: Subscription, tag: number): void {
+    const entries = sub.take(tag, false);
+    if (entries !== undefined) this.state.ctx.router.ack(sub, entries);
+  }
+
+  // --- acknowledgements from the client --------------------------------------
+
+  /** PUBACK: a QoS 1 delivery is done. Returns false for an unknown packet id. */
+  puback(pid: number): boolean {
+    const f = this.inflight.get(pid);
+    if (f === undefined || f.qos !== 1) return false;
+    this.finish(pid, f);
+    return true;
+  }
+
+  /** PUBREC: a QoS 2 delivery was received; PUBREL follows (or it ends, on an error reason). */
+  pubrec(pid: number, reason: number): boolean {
+    const f = this.inflight.get(pid);
+    if (f === undefined || f.qos !== 2) return false;
+    if (reason >= 0x80) {
+      // MQTT 5 §4.3.3: a PUBREC with an error ends the exchange; no PUBREL.
+      this.finish(pid, f);
+      return true;
+    }
+    f.released = true;
+    this.conn?.sendAck(6, pid);
+    return true;
+  }
+
+  /** PUBCOMP: a QoS 2 delivery is done. */
+  pubcomp(pid: number): boolean {
+    const f = this.inflight.get(pid);
+    if (f === undefined || !f.released) return false;
+    this.finish(pid, f);
+    return true;
+  }
+
+  private finish(pid: number, f: Inflight): void {
+    const wasFull = this.inflight.size >= this.maxInflight;
+    this.inflight.delete(pid);
+    this.settle(f.sub, f.tag);
+    if (wasFull) this.refillAll();
+  }
+
+  /** Lets every queue this session consumes from hand over more (after credit came back). */
+  refillAll(): void {
+    const router = this.state.ctx.router;
+    if (this.queueSub !== undefined) router.refill(this.queueSub);
+    for (const info of this.subs.values()) {
+      if (info.sub !== undefined && (info.kind === 'queue' || info.kind === 'share')) router.refill(info.sub);
+    }
+  }
+
+  // --- connection lifecycle ----------------------------------------------------
+
+  /**
+   * A connection takes the session: what was in flight is sent again first, with the
+   * same packet ids and DUP set ([MQTT-4.4.0-1]; PUBREL for QoS 2 already received),
+   * then the queues hand over what waited, in order, then live messages follow.
+   */
+  attach(conn: MqttConnection, resumed: boolean): void {
+    this.conn = conn;
+    this.state.sessions.keep(this.clientId);
+    if (this.pendingWill !== undefined) {
+      // [MQTT-3.1.3-9] resumed before the will delay ran out: the will is not sent.
+      if (this.pendingWill.timer !== undefined) clearTimeout(this.pendingWill.timer);
+      this.pendingWill = undefined;
+    }
+    if (!resumed) return;
+    for (const [pid, f] of this.inflight) {
+      if (f.released) {
+        conn.sendAck(6, pid);
+        continue;
+      }
+      const entry = f.sub.unacked.get(f.tag);
+      if (entry === undefined) {
+        this.inflight.delete(pid);
+        continue;
+      }
+      const e = mqttEncoding(entry.msg);
+      if (!this.describe(f.sub.ext as SubInfo, entry.msg, e, conn.v5)) {
+        this.inflight.delete(pid);
+        this.settle(f.sub, f.tag);
+        continue;
+      }
+      d.qos = f.qos;
+      d.packetId = pid;
+      d.dup = true;
+      conn.sendPublish(entry.msg, e, d, 1);
+    }
+    this.refillAll();
+  }
+
+  /** The connection ended: keep the session for its expiry interval, or end it now. */
+  detach(conn: MqttConnection): void {
+    if (this.conn !== conn) return;
+    this.conn = undefined;
+    if (this.ended) return;
+    if (this.expiryInterval === 0) {
+      this.end();
+      return;
+    }
+    const ms = this.expiryInterval >= 0xffffffff ? Infinity : this.expiryInterval * 1000;
+    this.state.sessions.expireAfter(this.clientId, ms, () => this.end());
+  }
+
+  /** Ends the session: subscriptions, queue and in-flight state go; a delayed will is sent now. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const info of [...this.subs.values()]) this.removeSubscription(info);
+    if (this.queueSub !== undefined && this.bound !== undefined) this.bound.removeConsumer(this.queueSub);
+    this.bound?.destroy();
+    this.bound = undefined;
+    this.queueSub = undefined;
+    this.inflight.clear();
+    this.state.sessions.delete(this);
+    const pw = this.pendingWill;
+    if (pw !== undefined) {
+      this.pendingWill = undefined;
+      if (pw.timer !== undefined) clearTimeout(pw.timer);
+      publishWill(this.state, pw.will, pw.client);
+    }
+  }
+
+  // --- subscriptions -----------------------------------------------------------
+
+  /** Adds a subscription, or replaces the one with the same filter ([MQTT-3.8.4-3]) without a gap. */
+  addSubscription(info: SubInfo): void {
+    const old = this.subs.get(info.filter);
+    const router = this.state.ctx.router;
+    const max = this.state.ctx.config.mqttMaxInflight;
+    const ackMode = info.qos === 0 ? 'auto' : 'client-individual';
+    if (info.noLocal) this.state.noLocalSubscriptions++;
+    switch (info.kind) {
+      case 'direct': {
+        const sub = new Subscription(this, { id: info.filter, destination: info.pattern, ackMode: 'auto', prefetch: 0, maxPending: 0 });
+        sub.ext = info;
+        info.sub = sub;
+        router.subscribe(sub);
+        break;
+      }
+      case 'bound': {
+        const b = this.ensureBound();
+        this.boundFilters = [...this.boundFilters.filter((f) => f.filter !== info.filter), info];
+        b.bind(info.pattern);
+        break;
+      }
+      case 'queue': {
+        const sub = new Subscription(this, { id: info.filter, destination: info.pattern, ackMode, prefetch: max, maxPending: 0 });
+        sub.ext = info;
+        info.sub = sub;
+        router.subscribe(sub);
+        break;
+      }
+      case 'share': {
+        const sub = new Subscription(this, { id: info.filter, destination: info.pattern, ackMode, prefetch: max, maxPending: 0 });
+        sub.ext = info;
+        info.sub = sub;
+        this.state.shares.join(info.group as string, info.pattern, sub);
+        break;
+      }
+      case 'session':
+        throw new Error('not a client subscription');
+    }
+    this.subs.set(info.filter, info);
+    if (old !== undefined) this.dropSubscription(old, info);
+  }
+
+  /** UNSUBSCRIBE: returns false when there was no such subscription. */
+  unsubscribe(filter: string): boolean {
+    const info = this.subs.get(filter);
+    if (info === undefined) return false;
+    this.removeSubscription(info);
+    return true;
+  }
+
+  private removeSubscription(info: SubInfo): void {
+    this.subs.delete(info.filter);
+    this.dropSubscription(info, undefined);
+  }
+
+  /** Takes the core side of `info` away; `next` is its replacement (same filter), if any. */
+  private dropSubscription(info: SubInfo, next: SubInfo | undefined): void {
+    const router = this.state.ctx.router;
+    if (info.noLocal) this.state.noLocalSubscriptions--;
+    switch (info.kind) {
+      case 'direct':
+      case 'queue':
+        if (info.sub !== undefined) router.unsubscribe(info.sub);
+        break;
+      case 'share':
+        if (info.sub !== undefined) this.state.shares.leave(info.group as string, info.pattern, info.sub);
+        break;
+      case 'bound': {
+        if (next?.kind !== 'bound') this.boundFilters = this.boundFilters.filter((f) => f.filter !== info.filter);
+        // Two filters may map to one pattern (`a/b` and `$stomp/topic/a.b`): unbind with the last.
+        if (this.bound !== undefined && !this.boundFilters.some((f) => f.pattern === info.pattern)) this.bound.unbind(info.pattern);
+        break;
+      }
+      case 'session':
+        break;
+    }
+    // Messages that waited for in-flight room under the old subscription are not lost:
+    // a queue consumer's unacked ones went back to its queue above.
+    for (const [pid, f] of this.inflight) {
+      if (f.sub.closed) this.inflight.delete(pid);
+    }
+  }
+
+  private ensureBound(): BoundQueue {
+    if (this.bound !== undefined) return this.bound;
+    const cfg = this.state.ctx.config;
+    const b = (this.bound = new BoundQueue(this.state.ctx.router, `mqtt-session/${encodeURIComponent(this.clientId)}`, cfg.mqttMaxOfflineMessages));
+    const sub = (this.queueSub = new Subscription(this, { id: 'mqtt-session', destination: b.name, ackMode: 'client-individual', prefetch: cfg.mqttMaxInflight, maxPending: 0 }));
+    sub.ext = SESSION_QUEUE;
+    b.addConsumer(sub);
+    return b;
+  }
+
+  /** Retained messages for a new subscription go through its normal path (flow control, QoS). */
+  sendRetained(info: SubInfo, messages: Message[], copy: (m: Message) => Message): void {
+    for (const m of messages) {
+      const c = copy(m);
+      if (info.kind === 'bound') this.bound?.append(c);
+      else if (info.kind === 'direct' && info.sub !== undefined) this.deliver(info.sub, c, false, 0, 1);
+    }
+  }
+
+  /** The session's subscriptions as the store will keep them (phase 2). */
+  snapshot(): import('../core/sessions.js').SessionState {
+    return {
+      clientId: this.clientId,
+      protocol: 'mqtt',
+      expiryInterval: this.expiryInterval,
+      subscriptions: [...this.subs.values()].map((s) => ({
+        filter: s.filter,
+        options: { qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished, retainHandling: s.retainHandling, identifier: s.id },
+      })),
+      queue: this.bound?.name,
+      awaitingRelease: [...(this.awaitingRelease ?? [])],
+    };
+  }
+}
