@@ -98,6 +98,11 @@ export class Session {
     this.end(1000, 'disconnect');
   }
 
+  /** Closes at once, without DISCONNECT (stompjs's disconnect sends its own first). */
+  close(): void {
+    this.end(1000, 'closed');
+  }
+
   /** Closes at once with an error (heart-beat timeout, protocol error, timeout). */
   fail(code: (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes], message: string, frame?: Frame, cause?: unknown): void {
     this.error ??= new StompboxClientError(code, message, frame, cause);

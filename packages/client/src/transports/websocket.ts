@@ -5,5 +5,5 @@ import type { Transport } from './types.js';
 export type WebSocketClass = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 export function webSocket(Class?: WebSocketClass): Transport {
-  return webSocketFactory((url, protocols) => new (Class ?? (globalThis as unknown as { WebSocket: WebSocketClass }).WebSocket)(url, protocols));
+  return webSocketFactory((url, protocols) => new (Class ?? (WebSocket as unknown as WebSocketClass))(url, protocols));
 }
