@@ -6,13 +6,14 @@
 import { utf8Decode } from '@stompbox/stomp-codec';
 import type { Transport, TransportHandlers, TransportConnection } from './types.js';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- event parameters are `any` so that DOM, `ws` and SockJS sockets all fit. */
 export interface WebSocketLike {
   binaryType?: string;
   readyState?: number;
-  onopen: ((ev?: unknown) => unknown) | null;
-  onmessage: ((ev: { data: unknown }) => unknown) | null;
-  onclose: ((ev?: { code?: number; reason?: string }) => unknown) | null;
-  onerror?: ((ev?: unknown) => unknown) | null;
+  onopen: ((ev: any) => unknown) | null;
+  onmessage: ((ev: any) => unknown) | null;
+  onclose: ((ev: any) => unknown) | null;
+  onerror?: ((ev: any) => unknown) | null;
   send(data: string | ArrayBufferView | ArrayBuffer): void;
   close(code?: number, reason?: string): void;
 }
@@ -21,8 +22,8 @@ export interface WebSocketLike {
 export function attachWebSocket(ws: WebSocketLike, h: TransportHandlers): TransportConnection {
   ws.binaryType = 'arraybuffer';
   ws.onopen = () => h.onOpen();
-  ws.onmessage = (ev) => h.onData(ev.data as string | ArrayBuffer);
-  ws.onclose = (ev) => h.onClose(ev?.code ?? 1006, ev?.reason ?? '');
+  ws.onmessage = (ev: { data: string | ArrayBuffer }) => h.onData(ev.data);
+  ws.onclose = (ev?: { code?: number; reason?: string }) => h.onClose(ev?.code ?? 1006, ev?.reason ?? '');
   // The close event follows an error event; the error itself says nothing useful.
   ws.onerror = () => undefined;
   if (ws.readyState === 1) Promise.resolve().then(() => h.onOpen());
