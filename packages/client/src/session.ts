@@ -24,6 +24,8 @@ export interface SessionOptions {
   debug?: (line: string) => void;
   onConnected(frame: Frame): void;
   onMessage(frame: Frame): void;
+  /** A RECEIPT that answers no `request()` (a receipt header the application set itself). */
+  onReceipt?(frame: Frame): void;
   /** An ERROR frame that answers no pending receipt (the broker closes next). */
   onError(frame: Frame): void;
   onClosed(error: StompboxClientError | undefined, code: number, reason: string): void;
@@ -118,6 +120,8 @@ export class Session {
         : ArrayBuffer.isView(data)
           ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
           : new Uint8Array(data);
+    // As stompjs: what arrived, as it arrived (a lone heart-beat is logged as PONG by the decoder).
+    if (this.options.debug && !(bytes.length === 1 && bytes[0] === 10)) this.options.debug(`<<< ${typeof data === 'string' ? data : utf8Decode(bytes)}`);
     try {
       this.decoder.push(bytes);
       if (this.conn.messages) this.decoder.endOfMessage();
@@ -128,7 +132,6 @@ export class Session {
 
   private frame(f: Frame): void {
     const o = this.options;
-    if (o.debug) o.debug(`<<< ${f.command}\n${f.headers.map((h, i) => (i % 2 ? `:${h}\n` : h)).join('')}\n${utf8Decode(f.body)}`);
     if (this.closed) return;
     switch (f.command) {
       case 'CONNECTED': {
@@ -163,7 +166,8 @@ export class Session {
         const id = getHeader(f.headers, 'receipt-id') ?? '';
         const p = this.receipts.get(id);
         this.receipts.delete(id);
-        p?.resolve(f);
+        if (p) p.resolve(f);
+        else o.onReceipt?.(f);
         return;
       }
       case 'ERROR': {

@@ -61,6 +61,8 @@ export class CompatClient {
   onreceive: Callback | undefined;
   onreceipt: Callback | undefined;
   connectCallback: Callback | undefined;
+  pinger: unknown;
+  ponger: unknown;
   debug: ((line: string) => void) | null = (line) => typeof window !== 'undefined' && window.console?.log(line);
   private session: Session | undefined;
   private closing = false;
@@ -86,7 +88,8 @@ export class CompatClient {
       connectTimeout: 0,
       clock: {
         now: () => Date.now(),
-        setInterval: (f, ms) => Stomp.setInterval(ms, f),
+        // stompjs keeps its timers as pinger/ponger (code clears them to stop beating); one timer does both here.
+        setInterval: (f, ms) => (this.pinger = this.ponger = Stomp.setInterval(ms, f)),
         clearInterval: (h) => Stomp.clearInterval(h),
       },
       debug: log,
@@ -97,6 +100,7 @@ export class CompatClient {
         this.connectCallback?.(frame);
       },
       onMessage: (f) => this.message(toFrame(f)),
+      onReceipt: (f) => this.onreceipt?.(toFrame(f)),
       onError: (f) => onError?.(toFrame(f)),
       onClosed: () => {
         this.connected = false;
