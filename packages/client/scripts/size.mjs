@@ -7,22 +7,13 @@ import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { common } from './bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUDGET = 6 * 1024;
 
 async function minified(contents) {
-  const r = await build({
-    absWorkingDir: root,
-    stdin: { contents, resolveDir: `${root}src`, loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: 'es2018',
-    write: false,
-    legalComments: 'none',
-    external: ['ws', 'node:*'],
-  });
+  const r = await build({ ...common, stdin: { contents, resolveDir: `${root}src`, loader: 'ts' }, minify: true, format: 'esm', write: false });
   return r.outputFiles[0].contents;
 }
 

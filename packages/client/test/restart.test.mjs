@@ -18,7 +18,9 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'stompbox-client-restart-'));
   broker = await spawnBroker(['--users', `${LOGIN}:${PASSCODE}`, '--data-dir', dataDir]);
 });
+const clients = [];
 after(async () => {
+  for (const c of clients) await c.disconnect().catch(() => undefined);
   await broker?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -28,6 +30,7 @@ test('after a broker restart the clients reconnect, the subscription is renewed,
   for (const url of [broker.wsUrl, `tcp://127.0.0.1:${broker.stompPort}`]) {
     const sub = new Client({ url, ...opts });
     const pub = new Client({ url, ...opts });
+    clients.push(sub, pub);
     const events = [];
     sub.on('connected', (e) => events.push(e.reconnected));
     await Promise.all([sub.connect(), pub.connect()]);
