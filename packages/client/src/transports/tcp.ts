@@ -3,7 +3,7 @@
  * `tls://`, `ssl://`, `stomp+ssl://` for TLS. A byte stream: frames may be split or
  * merged anywhere, which the decoder handles. Nagle is off, as for the broker.
  */
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Transport } from './types.js';
 
@@ -16,7 +16,7 @@ export function tcp(tlsOptions: ConnectionOptions = {}): Transport {
     const port = Number(u.port || (secure ? 61614 : 61613));
     const host = u.hostname.replace(/^\[|\]$/g, '');
     const socket = secure
-      ? tlsConnect({ ...tlsOptions, host, port, servername: tlsOptions.servername ?? host }, () => h.onOpen())
+      ? tlsConnect({ ...tlsOptions, host, port, servername: tlsOptions.servername ?? (isIP(host) ? undefined : host) }, () => h.onOpen())
       : netConnect({ host, port }, () => h.onOpen());
     socket.setNoDelay(true);
     let error = '';

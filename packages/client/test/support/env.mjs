@@ -3,10 +3,17 @@
 // bare mini-program runtime. Not a test file.
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, nodeWebSocket, tcp } from '../../dist/src/node.js';
 import { fakeMiniProgram } from './fake-mini.mjs';
 import { miniRuntime } from './mini-runtime.mjs';
+
+/** A self-signed certificate for 127.0.0.1 (test only), for TLS through the proxy. */
+export const TLS = {
+  key: readFileSync(new URL('../fixtures/tls-key.pem', import.meta.url)),
+  cert: readFileSync(new URL('../fixtures/tls-cert.pem', import.meta.url)),
+};
 
 export const LOGIN = 'guest';
 export const PASSCODE = 'guest';
@@ -68,10 +75,12 @@ export async function makeEnv(kind, broker, proxy, fakeOptions = {}) {
   let url;
   let deadUrl;
   let mini;
-  if (kind === 'ws' || kind === 'tcp') {
-    url = kind === 'ws' ? `ws://127.0.0.1:${proxy.port}/ws` : `tcp://127.0.0.1:${proxy.port}`;
-    deadUrl = kind === 'ws' ? `ws://127.0.0.1:${dead}/ws` : `tcp://127.0.0.1:${dead}`;
-    const transport = kind === 'ws' ? nodeWebSocket() : tcp();
+  if (kind === 'ws' || kind === 'tcp' || kind === 'tls') {
+    const scheme = { ws: 'ws', tcp: 'tcp', tls: 'tls' }[kind];
+    const path = kind === 'ws' ? '/ws' : '';
+    url = `${scheme}://127.0.0.1:${proxy.port}${path}`;
+    deadUrl = `${scheme}://127.0.0.1:${dead}${path}`;
+    const transport = kind === 'ws' ? nodeWebSocket() : tcp(kind === 'tls' ? { ca: TLS.cert } : {});
     make = (o) => new Client({ transport, ...o });
   } else {
     url = `ws://127.0.0.1:${broker.httpPort}/ws`;

@@ -164,8 +164,8 @@ export const scenarios = [
     env.eq(connects, 1, 'no retry after a refusal');
   }],
 
-  ['heart-beats every 100 ms keep an idle connection up', async (env) => {
-    const c = env.client({ heartbeat: { outgoing: 100, incoming: 100 } });
+  ['heart-beats every 200 ms keep an idle connection up', async (env) => {
+    const c = env.client({ heartbeat: { outgoing: 200, incoming: 200 } });
     const lost = [];
     c.on('disconnected', (e) => lost.push(e));
     await c.connect();
