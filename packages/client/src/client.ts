@@ -314,8 +314,14 @@ export class Client implements MessageOwner, SubscriptionOwner {
     clearTimeout(this.retry);
     const s = this.session;
     if (s?.connected && this.queue.length > 0) {
-      const deadline = Date.now() + (this.options.flushTimeout ?? 10000);
-      while (this.queue.length > 0 && this.session === s && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise((r) => (timer = setTimeout(r, this.options.flushTimeout ?? 10000)));
+      // A drop meanwhile: the queue waits for the next connection, which is not coming.
+      let off = () => undefined as unknown;
+      const lost = new Promise<void>((r) => (off = this.on('disconnected', () => r())));
+      await Promise.race([this.queue.drained(), timeout, lost]);
+      clearTimeout(timer);
+      off();
     }
     this.setStatus('disconnecting');
     this.queue.rejectAll(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() before this was confirmed'));
