@@ -208,6 +208,17 @@ export class Client implements MessageOwner, SubscriptionOwner {
     this.queue.rejectAll(err);
   }
 
+  /**
+   * Retries at once if the client is waiting to reconnect: call it when the app comes
+   * back to the foreground (a mini-program's `onShow`, a page's `visibilitychange`),
+   * where backoff may have grown while it was hidden.
+   */
+  wake(): void {
+    if (this.retry === undefined || this.status !== 'reconnecting') return;
+    clearTimeout(this.retry);
+    this.open();
+  }
+
   subscribe(destination: string, callback?: (m: Message) => void, options: SubscribeOptions = {}): Subscription {
     if (!destination) throw invalid('empty destination');
     const id = options.id ?? `sub-${this.counter++}`;

@@ -75,6 +75,8 @@ test('examples/miniprogram-chat: connects, receives, sends; NULs stripped and a 
   await observer.publish(`/response/${uid}/1`, JSON.stringify({ text: '回复 2' }));
   await until(() => page.data.messages.length === 2, 'the reply after the drop');
   assert.deepEqual(JSON.parse(JSON.stringify(page.data.messages)), [{ text: '回复 1' }, { text: '回复 2' }]);
+  page.onShow(); // connected: nothing to do
+  assert.equal(page.client.status, 'connected');
   assert.ok(wx.stripped > 3, `${wx.stripped} NULs stripped`);
   assert.equal(wx.opened, 2);
   page.onUnload();

@@ -85,3 +85,18 @@ test('uni-app: connectSocket without a callback returns no task; the SDK passes 
   await a.disconnect();
   await b.disconnect();
 });
+
+test('wake() (onShow) retries at once instead of waiting out a long backoff', async () => {
+  const { api, make } = runtime('wx');
+  const c = make({ reconnect: { initialDelay: 20000, maxDelay: 20000, jitter: 0 } });
+  await c.connect();
+  api.drop();
+  await until(() => c.status === 'reconnecting', 'the drop to be seen');
+  await sleep(100);
+  assert.equal(c.status, 'reconnecting', 'still waiting out the 20 s backoff');
+  const woke = Date.now();
+  c.wake();
+  await until(() => c.status === 'connected', 'the reconnect', 3000);
+  assert.ok(Date.now() - woke < 2000);
+  await c.disconnect();
+});

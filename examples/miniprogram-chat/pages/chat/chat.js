@@ -1,7 +1,7 @@
 // The mini-program chat page of shared/scenarios/miniprogram-chat, on the Stompbox SDK.
 // No websocket.js wrapper: the SDK finds wx.connectSocket by itself, queues what is sent
 // before the socket opens, reads frames whose NUL iOS dropped, reconnects after any
-// drop or a return from the background, and re-subscribes before sending what waited.
+// drop, and re-subscribes before sending what waited.
 const { Client } = require('../../utils/stompbox.min.js'); // a copy of @stompbox/client/lib/stompbox.min.js
 const app = getApp();
 
@@ -14,6 +14,9 @@ Page({
       this.setData({ messages: [...this.data.messages, m.json()] });
     });
     this.client.connect();
+  },
+  onShow() {
+    this.client.wake(); // back from the background: retry now, not at the end of a long backoff
   },
   onUnload() {
     this.client.disconnect();
