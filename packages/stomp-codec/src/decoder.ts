@@ -45,6 +45,12 @@ export interface DecoderOptions extends Partial<DecoderLimits> {
   onFrame: (frame: Frame) => void;
   /** Called for each EOL seen between frames (a heart-beat). */
   onHeartbeat?: () => void;
+  /**
+   * Client side: a body read by `content-length` completes the frame at once; the NUL
+   * after it is skipped when it comes and not required (WeChat on iOS drops the last
+   * byte of a text message when it is NUL). The broker keeps the strict default.
+   */
+  nulOptional?: boolean;
 }
 
 /** One cache for every decoder: idle connections pay nothing, and busy ones share lines. */
@@ -54,6 +60,8 @@ const LF = 10;
 const CR = 13;
 const COLON = 58;
 const BACKSLASH = 92;
+
+const EMPTY = new Uint8Array(0);
 
 type Phase = 'line' | 'body-length' | 'body-nul' | 'failed';
 
@@ -84,6 +92,9 @@ export class StompDecoder {
   readonly limits: DecoderLimits;
   private readonly onFrame: (frame: Frame) => void;
   private readonly onHeartbeat: (() => void) | undefined;
+  private readonly nulOptional: boolean;
+  /** A frame was completed by content-length without its NUL: skip one if it is next. */
+  private skipNul = false;
 
   private phase: Phase = 'line';
   /** Bytes of an incomplete line carried over from the previous chunk. */
@@ -108,6 +119,7 @@ export class StompDecoder {
     this._version = options.version;
     this.onFrame = options.onFrame;
     this.onHeartbeat = options.onHeartbeat;
+    this.nulOptional = options.nulOptional ?? false;
   }
 
   /** The negotiated version: decides unescaping (and 1.0 trimming) from the next frame on. */
@@ -142,6 +154,10 @@ export class StompDecoder {
   private consume(data: Uint8Array): void {
     let off = 0;
     const len = data.length;
+    if (this.skipNul && len > 0) {
+      this.skipNul = false;
+      if (data[0] === 0) off = 1;
+    }
     while (off < len) {
       if (this.phase === 'line') {
         off = this.readLines(data, off);
@@ -298,10 +314,8 @@ export class StompDecoder {
     const cl = this.contentLength;
     if (this.body === null) {
       // Whole body and its NUL in this chunk: hand out a view.
-      if (off + cl < data.length) {
-        if (data[off + cl] !== 0) this.missingNul();
-        this.emit(data.subarray(off, off + cl));
-        return off + cl + 1;
+      if (off + cl < data.length || (this.nulOptional && off + cl === data.length)) {
+        return this.endBody(data.subarray(off, off + cl), data, off + cl);
       }
       this.body = alloc(cl);
       this.bodyFill = 0;
@@ -312,10 +326,48 @@ export class StompDecoder {
     this.bodyFill += take;
     this.frameBytes += take;
     off += take;
-    if (this.bodyFill < cl || off >= data.length) return off;
-    if (data[off] !== 0) this.missingNul();
-    this.emit(this.body);
-    return off + 1;
+    if (this.bodyFill < cl || (off >= data.length && !this.nulOptional)) return off;
+    return this.endBody(this.body, data, off);
+  }
+
+  /** The body is complete at `off`: the NUL must follow (or, with nulOptional, may). */
+  private endBody(body: Uint8Array, data: Uint8Array, off: number): number {
+    if (off < data.length && data[off] === 0) {
+      this.emit(body);
+      return off + 1;
+    }
+    if (!this.nulOptional) this.missingNul();
+    this.emit(body);
+    this.skipNul = off >= data.length;
+    return off;
+  }
+
+  /**
+   * A message-oriented transport (WebSocket) ended a message. With `nulOptional`, a
+   * frame whose headers are complete and whose body runs to NUL (no content-length)
+   * ends here too: brokers put whole frames in each message, and the NUL is what a
+   * WeChat iOS socket loses. Without `nulOptional` this does nothing.
+   */
+  endOfMessage(): void {
+    if (!this.nulOptional) return;
+    if (this.phase === 'body-nul') this.emit(this.joinBody());
+    else if (this.phase === 'body-length' && this.contentLength === 0) this.emit(EMPTY);
+    else return;
+    this.skipNul = true;
+  }
+
+  private joinBody(): Uint8Array {
+    const chunks = this.bodyChunks;
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    const body = alloc(total);
+    let at = 0;
+    for (const c of chunks) {
+      body.set(c, at);
+      at += c.length;
+    }
+    this.bodyChunks = [];
+    return body;
   }
 
   private readBodyToNul(data: Uint8Array, off: number): number {
@@ -328,17 +380,7 @@ export class StompDecoder {
     }
     if (end > off) this.bodyChunks.push(copy(data, off, end));
     if (nul === -1) return data.length;
-    const chunks = this.bodyChunks;
-    let total = 0;
-    for (const c of chunks) total += c.length;
-    const body = alloc(total);
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c, at);
-      at += c.length;
-    }
-    this.bodyChunks = [];
-    this.emit(body);
+    this.emit(this.joinBody());
     return nul + 1;
   }
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Builds lib/: ESM and CommonJS for bundlers and Node (the codec bundled in, so users
+// install nothing else), and lib/stompbox.min.js, one minified file for a <script> tag
+// or for copying into a mini-program project (it defines `Stompbox`, and `Stomp` for
+// stompjs code; under CommonJS it is module.exports).
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Shared with size.mjs. ES2020 (optional chaining, `??`) runs in every browser of the
+ * last five years and in WeChat/uni-app runtimes (their build tools lower it further
+ * when asked). The codec is bundled from its TypeScript source, and class fields are
+ * plain assignments: smaller than the define-semantics helpers.
+ */
+export const common = {
+  absWorkingDir: root,
+  bundle: true,
+  target: 'es2020',
+  legalComments: 'none',
+  logLevel: 'warning',
+  external: ['ws', 'node:*'],
+  alias: { '@stompbox/stomp-codec': '../stomp-codec/src/index.ts' },
+  tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+};
+
+const entries = [
+  ['src/index.ts', 'index', 'neutral'],
+  ['src/node.ts', 'node', 'node'],
+  ['src/compat/stompjs.ts', 'stompjs', 'neutral'],
+  ['src/compat/stompjs-node.ts', 'stompjs-node', 'node'],
+];
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await bundle();
+
+async function bundle() {
+await Promise.all([
+  ...entries.flatMap(([entry, name, platform]) => [
+    build({ ...common, entryPoints: [entry], outfile: `lib/${name}.js`, format: 'esm', platform }),
+    build({ ...common, entryPoints: [entry], outfile: `lib/${name}.cjs`, format: 'cjs', platform }),
+  ]),
+  build({
+    ...common,
+    entryPoints: ['src/bundle.ts'],
+    outfile: 'lib/stompbox.min.js',
+    format: 'iife',
+    platform: 'browser',
+    globalName: 'Stompbox',
+    minify: true,
+    footer: {
+      js: 'typeof module=="object"&&module.exports?module.exports=Stompbox:typeof self=="object"&&(self.Stompbox=Stompbox,self.Stomp=self.Stomp||Stompbox.Stomp);',
+    },
+  }),
+]);
+}

@@ -1,0 +1,360 @@
+/**
+ * The long-lived client: configuration, connecting (several URLs in turn), reconnecting
+ * with exponential backoff and jitter, renewing subscriptions (before anything queued
+ * is written, so replies to queued sends are not missed), the offline queue, and
+ * recovery of what was missed. One connection's frames are handled by session.ts.
+ */
+import { getHeader, headersFromRecord, type Frame } from '@stompbox/stomp-codec';
+import { ClientErrorCodes, StompboxClientError } from './errors.js';
+import type { Clock } from './heartbeat.js';
+import { Message, type AckOptions, type MessageOwner } from './message.js';
+import { OfflineQueue, type OutFrame, type OverflowPolicy, type QueueEntry } from './offline-queue.js';
+import { RESUME, type GapEvent } from './recovery.js';
+import { Session } from './session.js';
+import { Subscription, type SubscribeOptions, type SubscriptionOwner } from './subscription.js';
+import { STOMP_PROTOCOLS, type Transport } from './transports/types.js';
+import { Transaction } from './transaction.js';
+import { defaultTransport } from './transports/default.js';
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'disconnected';
+
+export interface ReconnectOptions {
+  /** First delay in ms (default 500). */
+  initialDelay?: number;
+  /** Largest delay in ms (default 30000). */
+  maxDelay?: number;
+  /** Growth per round of failed URLs (default 2). */
+  factor?: number;
+  /** Share of the delay that is random, 0..1 (default 0.5), so that clients do not return all at once. */
+  jitter?: number;
+  /** Failed attempts in a row before giving up (default: never give up). */
+  maxAttempts?: number;
+}
+
+export interface ClientOptions {
+  /** Broker URL, or several tried in turn (`ws://`, `wss://`; `tcp://`, `tls://` with the Node transport). */
+  url?: string;
+  urls?: string[];
+  /** Default: uni-app, WeChat or the global WebSocket, whichever exists. */
+  transport?: Transport;
+  /** WebSocket sub-protocols (default v12.stomp, v11.stomp, v10.stomp). */
+  protocols?: string[];
+  login?: string;
+  passcode?: string;
+  /** The `host` header (a virtual host); not sent unless given. */
+  host?: string;
+  connectHeaders?: Record<string, string>;
+  /** Default '1.2,1.1,1.0'. */
+  acceptVersion?: string;
+  /** Heart-beats in ms (default 10000 both ways; 0 = none). */
+  heartbeat?: { outgoing?: number; incoming?: number };
+  /** ms to wait for CONNECTED (default 10000). */
+  connectTimeout?: number;
+  /** `false`: no reconnecting. */
+  reconnect?: ReconnectOptions | false;
+  offlineQueue?: { maxMessages?: number; overflow?: OverflowPolicy };
+  /** ms that `disconnect()` waits for queued sends to be confirmed (default 10000). */
+  flushTimeout?: number;
+  debug?: (line: string) => void;
+  /** Time source for heart-beats (tests). */
+  clock?: Clock;
+}
+
+export interface PublishOptions {
+  headers?: Record<string, string>;
+  /** Wait for the broker's RECEIPT (default true). Without one the send is not replayed after a drop. */
+  receipt?: boolean;
+  /** `content-type` header. */
+  contentType?: string;
+}
+
+export interface ConnectedEvent {
+  url: string;
+  version: string;
+  headers: Record<string, string>;
+  /** True after the first connection: subscriptions were renewed. */
+  reconnected: boolean;
+}
+
+export interface ClientEvents {
+  status: (status: ConnectionStatus) => void;
+  connected: (info: ConnectedEvent) => void;
+  disconnected: (info: { url: string; code: number; reason: string; error?: StompboxClientError }) => void;
+  error: (error: StompboxClientError) => void;
+  gap: (gap: GapEvent) => void;
+}
+
+type Listeners = { [K in keyof ClientEvents]?: ClientEvents[K][] };
+
+export class Client implements MessageOwner, SubscriptionOwner {
+  status: ConnectionStatus = 'idle';
+  readonly urls: string[];
+  private session: Session | undefined;
+  private readonly subs = new Map<string, Subscription>();
+  private readonly queue: OfflineQueue;
+  private readonly listeners: Listeners = {};
+  private failures = 0;
+  private urlIndex = 0;
+  private everConnected = false;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private waiters: { resolve(): void; reject(e: Error): void }[] = [];
+  private counter = 0;
+
+  constructor(readonly options: ClientOptions) {
+    this.urls = options.urls ?? (options.url !== undefined ? [options.url] : []);
+    if (this.urls.length === 0) throw invalid('give url or urls');
+    this.queue = new OfflineQueue(options.offlineQueue?.maxMessages, options.offlineQueue?.overflow);
+  }
+
+  get connected(): boolean {
+    return this.status === 'connected';
+  }
+
+  /** Frames waiting to be written or confirmed. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  on<K extends keyof ClientEvents>(event: K, fn: ClientEvents[K]): () => void {
+    const list = ((this.listeners[event] as ClientEvents[K][] | undefined) ??= []);
+    list.push(fn);
+    return () => list.splice(list.indexOf(fn) >>> 0, 1);
+  }
+
+  private emit<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void {
+    for (const fn of this.listeners[event] ?? []) (fn as (...a: unknown[]) => void)(...args);
+  }
+
+  private setStatus(s: ConnectionStatus): void {
+    if (this.status !== s) this.emit('status', (this.status = s));
+  }
+
+  /** Resolves once connected; keeps trying (as `reconnect` allows) until then. Rejects on a refused login. */
+  connect(): Promise<void> {
+    if (this.status === 'connected') return Promise.resolve();
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.status === 'idle' || this.status === 'disconnected') {
+      this.failures = 0;
+      this.open();
+    }
+    return p;
+  }
+
+  private open(): void {
+    const o = this.options;
+    this.retry = undefined;
+    this.setStatus(this.everConnected ? 'reconnecting' : 'connecting');
+    const url = this.urls[this.urlIndex % this.urls.length];
+    const headers = headersFromRecord({ login: o.login, passcode: o.passcode, host: o.host, ...o.connectHeaders });
+    const session: Session = new Session({
+      url,
+      transport: o.transport ?? defaultTransport(),
+      protocols: o.protocols ?? STOMP_PROTOCOLS,
+      connectHeaders: headers,
+      acceptVersion: o.acceptVersion ?? '1.2,1.1,1.0',
+      heartbeat: [o.heartbeat?.outgoing ?? 10000, o.heartbeat?.incoming ?? 10000],
+      connectTimeout: o.connectTimeout ?? 10000,
+      clock: o.clock,
+      debug: o.debug,
+      onConnected: (f) => this.opened(session, url, f),
+      onMessage: (f) => this.message(session, f),
+      onError: () => undefined,
+      onClosed: (err, code, reason) => this.closed(session, url, err, code, reason),
+    });
+    this.session = session;
+  }
+
+  private opened(session: Session, url: string, f: Frame): void {
+    const reconnected = this.everConnected;
+    this.failures = 0;
+    this.everConnected = true;
+    this.setStatus('connected');
+    // Renew subscriptions first: the broker handles frames in order, so nothing a
+    // queued send causes can arrive before the subscription that wants it.
+    for (const sub of this.subs.values()) this.sendSubscribe(session, sub);
+    this.flush();
+    for (const w of this.waiters.splice(0)) w.resolve();
+    this.emit('connected', { url, version: session.version ?? '1.0', headers: Object.fromEntries(pairs(f.headers)), reconnected });
+  }
+
+  private closed(session: Session, url: string, err: StompboxClientError | undefined, code: number, reason: string): void {
+    if (session !== this.session) return;
+    this.session = undefined;
+    this.queue.connectionLost();
+    this.emit('disconnected', { url, code, reason, error: err });
+    if (err) this.emit('error', err);
+    if (this.status === 'disconnecting' || this.status === 'disconnected') return;
+    const r = this.options.reconnect;
+    this.failures++;
+    this.urlIndex++;
+    if (err?.code === ClientErrorCodes.CONNECT_REFUSED) return this.stop(err);
+    if (r === false) return this.stop(err ?? new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `connection to ${url} lost (${code})`));
+    if (this.failures >= (r?.maxAttempts ?? Infinity)) {
+      return this.stop(new StompboxClientError(ClientErrorCodes.RECONNECT_EXHAUSTED, `${this.failures} attempts failed`, undefined, err));
+    }
+    this.setStatus('reconnecting');
+    // Next URL at once within a round; between rounds, back off.
+    const n = this.urls.length;
+    const round = Math.floor((this.failures - 1) / n);
+    const base = Math.min(r?.maxDelay ?? 30000, (r?.initialDelay ?? 500) * (r?.factor ?? 2) ** round);
+    const delay = this.failures % n === 0 || n === 1 ? base * (1 - (r?.jitter ?? 0.5) * Math.random()) : 0;
+    this.retry = setTimeout(() => this.open(), delay);
+  }
+
+  /** Gives up: every waiter and queued send is told why. */
+  private stop(err: StompboxClientError): void {
+    this.setStatus('disconnected');
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    this.queue.rejectAll(err);
+  }
+
+  /**
+   * Retries at once if the client is waiting to reconnect: call it when the app comes
+   * back to the foreground (a mini-program's `onShow`, a page's `visibilitychange`),
+   * where backoff may have grown while it was hidden.
+   */
+  wake(): void {
+    if (this.retry === undefined || this.status !== 'reconnecting') return;
+    clearTimeout(this.retry);
+    this.open();
+  }
+
+  subscribe(destination: string, callback?: (m: Message) => void, options: SubscribeOptions = {}): Subscription {
+    if (!destination) throw invalid('empty destination');
+    const id = options.id ?? `sub-${this.counter++}`;
+    const sub = new Subscription(id, destination, options, callback, this);
+    this.subs.set(id, sub);
+    if (this.session?.connected) this.sendSubscribe(this.session, sub);
+    return sub;
+  }
+
+  private sendSubscribe(session: Session, sub: Subscription): void {
+    const h = ['id', sub.id, 'destination', sub.destination, 'ack', sub.options.ack ?? 'auto', ...headersFromRecord(sub.options.headers ?? {})];
+    const resume = sub.tracker?.resumeHeader();
+    if (resume !== undefined) h.push(RESUME, resume);
+    session.request('SUBSCRIBE', h).then(
+      (receipt) => {
+        const gap = sub.tracker?.receipt(receipt.headers, sub.id, sub.destination);
+        sub.settle();
+        if (gap) {
+          sub.options.onGap?.(gap);
+          this.emit('gap', gap);
+        }
+      },
+      (err: StompboxClientError) => {
+        if (err.code === ClientErrorCodes.CONNECTION_LOST) return; // renewed on the next connection
+        // Refused: renewing it would only be refused again.
+        this.subs.delete(sub.id);
+        sub.end();
+        sub.settle(err);
+      },
+    );
+  }
+
+  async unsubscribe(sub: Subscription): Promise<void> {
+    if (!this.subs.delete(sub.id)) return;
+    sub.end();
+    if (this.session?.connected) await this.session.request('UNSUBSCRIBE', ['id', sub.id]).catch(() => undefined);
+  }
+
+  private message(session: Session, f: Frame): void {
+    const sub = this.subs.get(getHeader(f.headers, 'subscription') ?? '');
+    if (!sub) return; // after unsubscribe(), before the broker saw it
+    const m = new Message(f, session, this);
+    if (sub.tracker && !sub.tracker.accept(f.headers)) {
+      if ((sub.options.ack ?? 'auto') !== 'auto') void m.ack(); // already delivered once
+      return;
+    }
+    sub.deliver(m);
+  }
+
+  /** ACK/NACK. A message from an earlier connection needs none: the broker redelivers it anyway. */
+  acknowledge(m: Message, command: 'ACK' | 'NACK', options: AckOptions = {}): Promise<void> {
+    const s = this.session;
+    if (s === undefined || m.session !== s || !s.connected) return Promise.resolve();
+    const h = s.version === '1.2' ? ['id', m.header('ack') ?? ''] : ['message-id', m.messageId, ...(s.version === '1.1' ? ['subscription', m.subscription] : [])];
+    h.push(...headersFromRecord(options.headers ?? {}));
+    if (options.receipt) return s.request(command, h).then(() => undefined);
+    s.send(command, h);
+    return Promise.resolve();
+  }
+
+  /** Sends to `destination`; resolves when the broker confirms (RECEIPT). Queued while offline. */
+  publish(destination: string, body: string | Uint8Array = '', options: PublishOptions = {}): Promise<void> {
+    if (!destination) return Promise.reject(invalid('empty destination'));
+    return this.enqueue([sendFrame(destination, body, options)], options.receipt ?? true);
+  }
+
+  /** A transaction: its frames are held here and sent together, BEGIN to COMMIT, at `commit()`. */
+  begin(): Transaction {
+    return new Transaction(`tx-${this.counter++}`, (frames) => this.enqueue(frames, true));
+  }
+
+  /** @internal */
+  enqueue(frames: OutFrame[], receipt: boolean): Promise<void> {
+    if (this.status === 'disconnecting' || this.status === 'disconnected') {
+      return Promise.reject(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'the client is disconnected'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      if (this.queue.push({ frames, receipt, resolve, reject, sent: false }) && this.session?.connected) this.flush();
+    });
+  }
+
+  private flush(): void {
+    const s = this.session;
+    if (!s?.connected) return;
+    for (const e of this.queue.unsent()) {
+      e.sent = true;
+      const last = e.frames.length - 1;
+      for (let i = 0; i < last; i++) s.send(...e.frames[i]);
+      const [command, headers, body] = e.frames[last];
+      if (!e.receipt) {
+        s.send(command, headers, body);
+        this.queue.done(e);
+        continue;
+      }
+      s.request(command, headers, body).then(
+        () => this.queue.done(e),
+        (err: StompboxClientError) => err.code !== ClientErrorCodes.CONNECTION_LOST && this.queue.done(e, err),
+      );
+    }
+  }
+
+  /** Waits (up to `flushTimeout`) for queued sends to be confirmed, then DISCONNECTs. */
+  async disconnect(): Promise<void> {
+    clearTimeout(this.retry);
+    const s = this.session;
+    if (s?.connected && this.queue.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise((r) => (timer = setTimeout(r, this.options.flushTimeout ?? 10000)));
+      // A drop meanwhile: the queue waits for the next connection, which is not coming.
+      let off = () => undefined as unknown;
+      const lost = new Promise<void>((r) => (off = this.on('disconnected', () => r())));
+      await Promise.race([this.queue.drained(), timeout, lost]);
+      clearTimeout(timer);
+      off();
+    }
+    this.setStatus('disconnecting');
+    this.queue.rejectAll(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() before this was confirmed'));
+    for (const w of this.waiters.splice(0)) w.reject(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() called'));
+    await this.session?.disconnect();
+    this.session = undefined;
+    this.setStatus('disconnected');
+  }
+}
+
+function sendFrame(destination: string, body: string | Uint8Array, o: PublishOptions): OutFrame {
+  const h = ['destination', destination, ...headersFromRecord(o.headers ?? {})];
+  if (o.contentType) h.push('content-type', o.contentType);
+  return ['SEND', h, body];
+}
+
+function* pairs(h: readonly string[]): Generator<[string, string]> {
+  for (let i = h.length - 2; i >= 0; i -= 2) yield [h[i], h[i + 1]];
+}
+
+function invalid(message: string): StompboxClientError {
+  return new StompboxClientError(ClientErrorCodes.INVALID_ARGUMENT, message);
+}
+
+export type { QueueEntry };

@@ -1,0 +1,15 @@
+export { Client, type ClientOptions, type ClientEvents, type ConnectionStatus, type ConnectedEvent, type PublishOptions, type ReconnectOptions } from './client.js';
+export { Message, type AckOptions } from './message.js';
+export { Subscription, type SubscribeOptions, type AckMode } from './subscription.js';
+export { Transaction } from './transaction.js';
+export { StompboxClientError, ClientErrorCodes, type ClientErrorCode } from './errors.js';
+export type { GapEvent, GapReason, StreamPosition } from './recovery.js';
+export type { OverflowPolicy } from './offline-queue.js';
+export { Session, type SessionOptions } from './session.js';
+export { Heartbeat, type Clock } from './heartbeat.js';
+export type { Transport, TransportConnection, TransportHandlers } from './transports/types.js';
+export { webSocket, type WebSocketClass } from './transports/websocket.js';
+export { webSocketFactory, type WebSocketLike } from './transports/factory.js';
+export { wechat } from './transports/wechat.js';
+export { uniApp } from './transports/uni.js';
+export type { MiniProgramApi, SocketTask } from './transports/mini-program.js';

@@ -1,0 +1,83 @@
+/**
+ * A received MESSAGE. The body is copied out of the decoder's buffer once; its text is
+ * decoded on first use (binary bodies never pay for it).
+ */
+import { getHeader, headersToRecord, utf8Decode, type Frame } from '@stompbox/stomp-codec';
+import { EPOCH, POSITION } from './recovery.js';
+
+export interface AckOptions {
+  /** Extra headers (e.g. `transaction`). */
+  headers?: Record<string, string>;
+  /** Wait for the broker's RECEIPT (default: resolve once written). */
+  receipt?: boolean;
+}
+
+export interface MessageOwner {
+  acknowledge(message: Message, command: 'ACK' | 'NACK', options?: AckOptions): Promise<void>;
+}
+
+export class Message {
+  readonly command = 'MESSAGE';
+  /** Headers in wire order, flat: [name, value, ...]. */
+  readonly rawHeaders: readonly string[];
+  readonly binaryBody: Uint8Array;
+  private text: string | undefined;
+  private record: Record<string, string> | undefined;
+
+  /** `session`: the connection it came on (an ack is meaningless on another one). */
+  constructor(
+    frame: Frame,
+    readonly session: object,
+    private readonly owner: MessageOwner,
+  ) {
+    this.rawHeaders = frame.headers;
+    this.binaryBody = new Uint8Array(frame.body);
+  }
+
+  /** Headers as an object; the first of repeated headers wins (STOMP 1.2). */
+  get headers(): Record<string, string> {
+    return (this.record ??= headersToRecord(this.rawHeaders));
+  }
+
+  header(name: string): string | undefined {
+    return getHeader(this.rawHeaders, name);
+  }
+
+  get body(): string {
+    return (this.text ??= utf8Decode(this.binaryBody));
+  }
+
+  json<T = unknown>(): T {
+    return JSON.parse(this.body) as T;
+  }
+
+  get destination(): string {
+    return this.header('destination') ?? '';
+  }
+
+  get messageId(): string {
+    return this.header('message-id') ?? '';
+  }
+
+  get subscription(): string {
+    return this.header('subscription') ?? '';
+  }
+
+  /** Position in the destination's history (Stompbox recovery), if the broker keeps one. */
+  get position(): number | undefined {
+    const p = this.header(POSITION);
+    return p === undefined ? undefined : Number(p);
+  }
+
+  get epoch(): string | undefined {
+    return this.header(EPOCH);
+  }
+
+  ack(options?: AckOptions): Promise<void> {
+    return this.owner.acknowledge(this, 'ACK', options);
+  }
+
+  nack(options?: AckOptions): Promise<void> {
+    return this.owner.acknowledge(this, 'NACK', options);
+  }
+}
