@@ -15,12 +15,17 @@
  * - `$queue/<name>`: a consumer of that queue; `$share/<group>/<filter>`: a member
  *   of the group's queue (shared.ts).
  * PUBACK (QoS 1) and PUBCOMP (QoS 2) acknowledge the core delivery (router.ack).
+ *
+ * A kept session (expiry interval > 0) is also in the store (persistence.ts): its
+ * queue is durable, and its state and in-flight window are recorded as they change,
+ * so that restore.ts brings it back after a restart.
  */
 import { BoundQueue } from '../core/bound-queue.js';
 import type { Message } from '../core/message.js';
 import { Subscription, type DeliveryTarget } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
+import { sessionQueueName, type InflightRecord } from './persistence.js';
 import { mqttEncoding, type Delivery, type MqttEncoding } from './publish-writer.js';
 import type { MqttState } from './state.js';
 import { patternMatches } from './topic-map.js';
@@ -144,6 +149,7 @@ export class MqttSession implements DeliveryTarget {
       this.inflight.delete(pid);
       this.settle(sub, tag);
     }
+    if (sub === this.queueSub) this.inflightChanged();
   }
 
   /**
@@ -226,6 +232,7 @@ export class MqttSession implements DeliveryTarget {
       return true;
     }
     f.released = true;
+    if (f.sub === this.queueSub) this.inflightChanged();
     this.conn?.sendAck(6, pid);
     return true;
   }
@@ -242,6 +249,7 @@ export class MqttSession implements DeliveryTarget {
     const wasFull = this.inflight.size >= this.maxInflight;
     this.inflight.delete(pid);
     this.settle(f.sub, f.tag);
+    if (f.sub === this.queueSub) this.inflightChanged();
     if (wasFull) this.refillAll();
   }
 
@@ -291,6 +299,7 @@ export class MqttSession implements DeliveryTarget {
       d.dup = true;
       conn.sendPublish(entry.msg, e, d, 1);
     }
+    if (this.inflight.size > 0) this.inflightChanged();
     this.refillAll();
   }
 
@@ -303,8 +312,63 @@ export class MqttSession implements DeliveryTarget {
       this.end();
       return;
     }
+    this.scheduleExpiry();
+  }
+
+  /** Ends the session once its expiry interval has passed from now, unless a client resumes it first. */
+  scheduleExpiry(): void {
     const ms = this.expiryInterval >= 0xffffffff ? Infinity : this.expiryInterval * 1000;
     this.state.sessions.expireAfter(this.clientId, ms, () => this.end());
+  }
+
+  // --- kept across restarts (persistence.ts) ------------------------------------
+
+  /**
+   * Sets the Session Expiry Interval. A session kept after its connection is kept
+   * across restarts too: its queue becomes durable (with what it holds) and its
+   * state is recorded; one that is no longer kept leaves the store. Returns the
+   * commit that records it, when there is one.
+   */
+  setExpiry(seconds: number): Promise<void> | undefined {
+    const was = this.persistent;
+    this.expiryInterval = seconds;
+    const now = this.persistent;
+    this.bound?.setDurable(now, this.queueSub?.unacked.values() ?? []);
+    if (now) {
+      if (!was && (this.inflight.size > 0 || (this.awaitingRelease?.size ?? 0) > 0)) this.inflightChanged();
+      return this.persist();
+    }
+    if (was) this.state.sessions.persistence.remove(this.clientId);
+    return undefined;
+  }
+
+  /** Records the session's state (subscriptions, expiry) when it is kept; resolves when durable. */
+  persist(): Promise<void> | undefined {
+    return this.persistent && !this.ended ? this.state.sessions.persistence.save(this.snapshot()) : undefined;
+  }
+
+  /** The in-flight window changed: recorded once this turn, when the session is kept. */
+  inflightChanged(): Promise<void> | undefined {
+    return this.persistent && !this.ended ? this.state.store.saveInflight(this) : undefined;
+  }
+
+  /**
+   * After a restart: the session's queue as stored, and what was in flight when the
+   * broker stopped, taken out of the queue and held unacknowledged under its packet
+   * id, to be sent again first (PUBLISH with DUP, or PUBREL) when the client returns.
+   */
+  restore(rec: InflightRecord, hadQueue: boolean): void {
+    if (hadQueue || this.bound !== undefined) {
+      const msgs = this.ensureBound().queue.messages;
+      const sub = this.queueSub as Subscription;
+      for (const [pid, id, qos, released] of rec.out) {
+        let i = 0;
+        while (i < msgs.length && msgs.at(i).msg.id !== id) i++;
+        if (i === msgs.length || this.inflight.has(pid)) continue; // acknowledged before the record caught up
+        this.inflight.set(pid, { sub, tag: sub.hold(msgs.removeAt(i)), qos, released: released === 1 });
+      }
+    }
+    if (rec.in.length > 0) this.awaitingRelease = new Set(rec.in);
   }
 
   /** Ends the session: subscriptions, queue and in-flight state go; a delayed will is sent now. */
@@ -414,7 +478,7 @@ export class MqttSession implements DeliveryTarget {
   private ensureBound(): BoundQueue {
     if (this.bound !== undefined) return this.bound;
     const cfg = this.state.ctx.config;
-    const b = (this.bound = new BoundQueue(this.state.ctx.router, `mqtt-session/${encodeURIComponent(this.clientId)}`, cfg.mqttMaxOfflineMessages));
+    const b = (this.bound = new BoundQueue(this.state.ctx.router, sessionQueueName(this.clientId), cfg.mqttMaxOfflineMessages, this.persistent));
     const sub = (this.queueSub = new Subscription(this, { id: 'mqtt-session', destination: b.name, ackMode: 'client-individual', prefetch: cfg.mqttMaxInflight, maxPending: 0 }));
     sub.ext = SESSION_QUEUE;
     b.addConsumer(sub);
@@ -430,7 +494,7 @@ export class MqttSession implements DeliveryTarget {
     }
   }
 
-  /** The session's subscriptions as the store will keep them (phase 2). */
+  /** The session's state as the store keeps it (persistence.ts). */
   snapshot(): import('../core/sessions.js').SessionState {
     return {
       clientId: this.clientId,
@@ -441,7 +505,6 @@ export class MqttSession implements DeliveryTarget {
         options: { qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished, retainHandling: s.retainHandling, identifier: s.id },
       })),
       queue: this.bound?.name,
-      awaitingRelease: [...(this.awaitingRelease ?? [])],
     };
   }
 }
