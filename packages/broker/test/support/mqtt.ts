@@ -6,8 +6,11 @@
  * malformed input and refusals that a well-behaved client would never send.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { after, before } from 'node:test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { generate, parser, type Packet } from 'mqtt-packet';
 import WebSocket from 'ws';
@@ -77,6 +80,59 @@ export function mqttBroker(args: string[] = []): MqttBrokerHandle {
       return broker!;
     },
     url,
+    async client(opts = {}) {
+      const { transport = 'tcp', version = 4, ...rest } = opts;
+      const c = await openClient(url(transport), { protocolVersion: version, reconnectPeriod: 0, connectTimeout: 5000, ...rest });
+      clients.push(c.mqtt);
+      return c;
+    },
+    async raw(transport = 'tcp') {
+      const r = transport === 'tcp' ? await rawTcp(broker!.mqttPort) : await rawWs(broker!.mqttWsUrl);
+      raws.push(r);
+      return r;
+    },
+  };
+}
+
+export interface RestartableBroker extends MqttBrokerHandle {
+  /** Starts the broker on the file's data directory (again). */
+  start(): Promise<SpawnedBroker>;
+  /** Kills it (SIGKILL: no shutdown, what is not committed is lost) and drops its clients. */
+  crash(): Promise<void>;
+}
+
+/**
+ * A broker whose data directory outlives it, for tests that crash it and start it
+ * again (one data directory for the whole file; every test starts the broker itself,
+ * and whatever is left running is killed after each test).
+ */
+export function restartableBroker(args: string[] = []): RestartableBroker {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-mqtt-durable-'));
+  let broker: SpawnedBroker | undefined;
+  const clients: MqttClient[] = [];
+  const raws: RawMqtt[] = [];
+  const drop = () => {
+    for (const c of clients.splice(0)) c.end(true);
+    for (const r of raws.splice(0)) r.destroy();
+  };
+  const crash = async () => {
+    drop();
+    await broker?.stop('SIGKILL');
+    broker = undefined;
+  };
+  afterEach(crash);
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const url = (t: TransportName) => (t === 'tcp' ? `mqtt://127.0.0.1:${broker!.mqttPort}` : broker!.mqttWsUrl);
+  return {
+    get broker() {
+      return broker!;
+    },
+    url,
+    async start() {
+      broker = await spawnBroker(['--data-dir', dataDir, ...args]);
+      return broker;
+    },
+    crash,
     async client(opts = {}) {
       const { transport = 'tcp', version = 4, ...rest } = opts;
       const c = await openClient(url(transport), { protocolVersion: version, reconnectPeriod: 0, connectTimeout: 5000, ...rest });
