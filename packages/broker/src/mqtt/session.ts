@@ -26,9 +26,9 @@ import { Subscription, type DeliveryTarget } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
 import { sessionQueueName, type InflightRecord } from './persistence.js';
-import { mqttEncoding, type Delivery, type MqttEncoding } from './publish-writer.js';
+import { describeDelivery } from './delivery.js';
+import { mqttEncoding, type Delivery } from './publish-writer.js';
 import type { MqttState } from './state.js';
-import { patternMatches } from './topic-map.js';
 import { publishWill, type Will } from './will.js';
 
 export type SubKind = 'direct' | 'bound' | 'queue' | 'share' | 'session';
@@ -74,7 +74,7 @@ export class MqttSession implements DeliveryTarget {
   expiryInterval = 0;
   readonly subs = new Map<string, SubInfo>();
   /** QoS 1/2 topic filters, in subscription order (they feed `bound`). */
-  private boundFilters: SubInfo[] = [];
+  private boundFilters: readonly SubInfo[] = [];
   private bound: BoundQueue | undefined;
   private queueSub: Subscription | undefined;
   /** Outgoing QoS 1/2 messages by packet id, in send order. */
@@ -124,7 +124,7 @@ export class MqttSession implements DeliveryTarget {
       return;
     }
     const e = mqttEncoding(msg);
-    if (!this.describe(sub.ext as SubInfo, msg, e, c.v5)) {
+    if (!describeDelivery(d, this, this.boundFilters, sub.ext as SubInfo, msg, e, c.v5)) {
       if (tag !== 0) this.settle(sub, tag);
       return;
     }
@@ -150,51 +150,6 @@ export class MqttSession implements DeliveryTarget {
       this.settle(sub, tag);
     }
     if (sub === this.queueSub) this.inflightChanged();
-  }
-
-  /**
-   * Fills `d` (QoS, RETAIN, subscription identifiers) for a delivery through `info`.
-   * Returns false when the message is not for this client after all (No Local, or no
-   * QoS 1/2 filter matches it any more).
-   */
-  private describe(info: SubInfo, msg: Message, e: MqttEncoding, v5: boolean): boolean {
-    d.subIds = null;
-    if (info.kind !== 'session') {
-      if (info.noLocal && this.state.origins.get(msg) === this) return false;
-      d.qos = info.qos < e.qos ? info.qos : e.qos;
-      // 3.1.1 [MQTT-3.3.1-9]: a live message goes out with RETAIN 0; MQTT 5 [MQTT-3.3.1-12] [MQTT-3.3.1-13]: unless Retain As Published.
-      d.retain = e.retainedCopy || (v5 && info.retainAsPublished && e.retain);
-      d.subId = v5 ? info.id : 0;
-      return true;
-    }
-    // The session queue: the filters that match say the QoS ([MQTT-3.3.5-1]: the highest), RETAIN and identifiers.
-    const filters = this.boundFilters;
-    if (filters.length === 1) {
-      const f = filters[0];
-      if (f.noLocal && !e.retainedCopy && this.state.origins.get(msg) === this) return false;
-      d.qos = f.qos < e.qos ? f.qos : e.qos;
-      d.retain = e.retainedCopy || (v5 && f.retainAsPublished && e.retain);
-      d.subId = v5 ? f.id : 0;
-      return true;
-    }
-    let best = -1;
-    let rap = false;
-    d.subId = 0;
-    const origin = this.state.noLocalSubscriptions > 0 ? this.state.origins.get(msg) : undefined;
-    for (const f of filters) {
-      if (!patternMatches(f.pattern, msg.destination)) continue;
-      if (f.noLocal && origin === this && !e.retainedCopy) continue;
-      if (f.qos > best) best = f.qos;
-      rap ||= f.retainAsPublished;
-      if (v5 && f.id !== 0) {
-        if (d.subId === 0) d.subId = f.id;
-        else (d.subIds ??= []).push(f.id);
-      }
-    }
-    if (best < 0) return false;
-    d.qos = best < e.qos ? best : e.qos;
-    d.retain = e.retainedCopy || (v5 && rap && e.retain);
-    return true;
   }
 
   private allocatePacketId(): number {
@@ -289,7 +244,7 @@ export class MqttSession implements DeliveryTarget {
         continue;
       }
       const e = mqttEncoding(entry.msg);
-      if (!this.describe(f.sub.ext as SubInfo, entry.msg, e, conn.v5)) {
+      if (!describeDelivery(d, this, this.boundFilters, f.sub.ext as SubInfo, entry.msg, e, conn.v5)) {
         this.inflight.delete(pid);
         this.settle(f.sub, f.tag);
         continue;
