@@ -10,14 +10,18 @@
  *   is durable, so each QoS 1/2 message waiting for the client is a reference to a
  *   stored message (its body stored once however many sessions take it), with its
  *   delivery count, removed when the client acknowledges it.
- * - `mqtt-inflight/<name>`: the QoS 1/2 exchanges under way, which the spec asks to
- *   resume with their packet ids ([MQTT-4.4.0-1]): `out` = [packet id, message id,
- *   QoS, PUBREL sent] for messages sent from the session queue and not yet
- *   acknowledged, `in` = packet ids of QoS 2 messages received and not yet released
- *   ([MQTT-4.3.3-9]: a re-sent PUBLISH with such an id is not routed again). It is
- *   built when the turn's batch closes, so it costs one write per turn, not one per
- *   message; its `in` part is committed with the message it guards.
- * All three are removed in one batch when the session ends.
+ * - `mqtt-inflight/<name>/out/<packet id>` = [message id, QoS, PUBREL sent (0/1)]:
+ *   a QoS 1/2 message sent from the session queue and not yet acknowledged, to be
+ *   resumed with its packet id ([MQTT-4.4.0-1]); written when it is sent (and when
+ *   PUBREC comes), deleted when it is acknowledged.
+ * - `mqtt-inflight/<name>/in/<packet id>` = 1: a QoS 2 message received and not yet
+ *   released, committed with the message itself, so a PUBLISH re-sent after a crash
+ *   is not routed again ([MQTT-4.3.3-9]); deleted at PUBREL (PUBCOMP waits for it).
+ * One small record per exchange, not one record of the whole window: a record of
+ * the window rewritten every turn cost half the throughput of a kept session under
+ * load (bench/mqtt.mjs, mqtt-qos1-kept). A message sent and acknowledged within one
+ * turn costs only the delete of a key never written (the last change of a key wins).
+ * All of a session's records are removed in one batch when it ends.
  *
  * `<name>` is the client id, URI-encoded, or `#` and its SHA-256 when that would be
  * long (an MQTT client id may have 65,535 bytes; a store key may not).
@@ -32,7 +36,7 @@ export const SESSION_PREFIX = 'mqtt-session/';
 const INFLIGHT_PREFIX = 'mqtt-inflight/';
 
 /** The store name of a client id (`#` cannot start an encoded id: it is encoded itself). */
-function storeName(clientId: string): string {
+export function storeName(clientId: string): string {
   const e = encodeURIComponent(clientId);
   return e.length <= 200 ? e : '#' + createHash('sha256').update(clientId).digest('base64url');
 }
@@ -45,20 +49,16 @@ export function sessionQueueName(clientId: string): string {
 /** [packet id, message id, QoS, PUBREL sent (1) or not (0)] */
 export type InflightOut = [number, string, number, number];
 
+/** A session's exchanges under way as stored. */
 export interface InflightRecord {
   out: InflightOut[];
   in: number[];
 }
 
-/** Per session: the key and the builder of its in-flight record, made once. */
-interface Records {
-  key: string;
-  build: () => StateValue | null;
-}
-
 export class MqttSessionStore implements SessionPersistence {
   private readonly router: Router;
-  private readonly records = new WeakMap<MqttSession, Records>();
+  /** Key prefixes of sessions' in-flight records (`mqtt-inflight/<name>/`), made once per session. */
+  private readonly prefixes = new WeakMap<MqttSession, string>();
 
   constructor(router: Router) {
     this.router = router;
@@ -69,16 +69,39 @@ export class MqttSessionStore implements SessionPersistence {
   }
 
   remove(clientId: string): void {
-    const name = storeName(clientId);
-    this.router.saveState(SESSION_PREFIX + name, null);
-    this.router.saveState(INFLIGHT_PREFIX + name, null);
+    this.router.saveState(SESSION_PREFIX + storeName(clientId), null);
   }
 
-  /** The in-flight record of `s` changed: it is written when this turn's batch closes. */
-  saveInflight(s: MqttSession): Promise<void> {
-    let r = this.records.get(s);
-    if (r === undefined) this.records.set(s, (r = { key: INFLIGHT_PREFIX + storeName(s.clientId), build: () => inflightRecord(s) }));
-    return this.router.saveState(r.key, r.build);
+  /** A QoS 1/2 message went out from the session queue under `pid` (or its PUBREC came: `released`). */
+  sent(s: MqttSession, pid: number, messageId: string, qos: number, released: boolean): Promise<void> {
+    return this.router.saveState(`${this.prefix(s)}out/${pid}`, [messageId, qos, released ? 1 : 0]);
+  }
+
+  /** The exchange under `pid` is over (acknowledged, or given up). */
+  done(s: MqttSession, pid: number): Promise<void> {
+    return this.router.saveState(`${this.prefix(s)}out/${pid}`, null);
+  }
+
+  /** A QoS 2 message came in under `pid` (`true`) or was released (`false`). */
+  inbound(s: MqttSession, pid: number, waiting: boolean): Promise<void> {
+    return this.router.saveState(`${this.prefix(s)}in/${pid}`, waiting ? 1 : null);
+  }
+
+  /** Records every exchange of `s` under way (`keep`), or removes them all (the session ends, or is no longer kept). */
+  all(s: MqttSession, keep: boolean): void {
+    for (const [pid, f] of s.inflight) {
+      if ((f.sub.ext as SubInfo).kind !== 'session') continue; // only the session queue is the session's to keep
+      const e = f.sub.unacked.get(f.tag);
+      if (keep && e !== undefined) this.sent(s, pid, e.msg.id, f.qos, f.released);
+      else this.done(s, pid);
+    }
+    if (s.awaitingRelease !== undefined) for (const pid of s.awaitingRelease) this.inbound(s, pid, keep);
+  }
+
+  private prefix(s: MqttSession): string {
+    let p = this.prefixes.get(s);
+    if (p === undefined) this.prefixes.set(s, (p = `${INFLIGHT_PREFIX}${storeName(s.clientId)}/`));
+    return p;
   }
 }
 
@@ -93,17 +116,6 @@ function sessionRecord(state: SessionState): StateValue {
   return rec;
 }
 
-function inflightRecord(s: MqttSession): StateValue | null {
-  if (s.ended || !s.persistent) return null;
-  const out: InflightOut[] = [];
-  for (const [pid, f] of s.inflight) {
-    if ((f.sub.ext as SubInfo).kind !== 'session') continue; // only the session queue is the session's to keep
-    const e = f.sub.unacked.get(f.tag);
-    if (e !== undefined) out.push([pid, e.msg.id, f.qos, f.released ? 1 : 0]);
-  }
-  const inbound = s.awaitingRelease === undefined ? [] : [...s.awaitingRelease];
-  return out.length === 0 && inbound.length === 0 ? null : { out, in: inbound };
-}
 
 // --- reading the records back (restore.ts) --------------------------------------
 
@@ -125,20 +137,31 @@ export function parseSessionRecord(key: string, value: StateValue): SessionState
   return { clientId, protocol, expiryInterval, subscriptions: subs, queue: typeof queue === 'string' ? queue : undefined };
 }
 
-/** The in-flight record of a client id, from the state loaded at start-up. */
-export function loadedInflight(state: Map<string, StateValue>, clientId: string): InflightRecord {
-  const v = state.get(INFLIGHT_PREFIX + storeName(clientId));
-  const rec: InflightRecord = { out: [], in: [] };
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return rec;
-  if (Array.isArray(v.out)) {
-    for (const x of v.out) {
-      if (!Array.isArray(x) || x.length !== 4) continue;
-      const [pid, id, qos, rel] = x;
-      if (isPacketId(pid) && typeof id === 'string' && (qos === 1 || qos === 2) && (rel === 0 || rel === 1)) rec.out.push([pid, id, qos, rel]);
+/**
+ * Every in-flight record loaded at start-up, by session store name (the client id's
+ * `<name>`), with the keys read, so that what no restored session claims can be
+ * deleted. A record this code cannot read is left out (and deleted with the others).
+ */
+export function loadedInflight(state: Map<string, StateValue>): { byName: Map<string, InflightRecord>; keys: Map<string, string | undefined> } {
+  const byName = new Map<string, InflightRecord>();
+  /** Every key read, with the name of the session it belongs to (undefined: unreadable). */
+  const keys = new Map<string, string | undefined>();
+  for (const [key, v] of state) {
+    if (!key.startsWith(INFLIGHT_PREFIX)) continue;
+    const m = /^(.*)\/(out|in)\/(\d+)$/.exec(key.slice(INFLIGHT_PREFIX.length));
+    const pid = m === null ? 0 : Number(m[3]);
+    keys.set(key, m !== null && isPacketId(pid) ? m[1] : undefined);
+    if (m === null || !isPacketId(pid)) continue;
+    let rec = byName.get(m[1]);
+    if (rec === undefined) byName.set(m[1], (rec = { out: [], in: [] }));
+    if (m[2] === 'in') {
+      if (v === 1) rec.in.push(pid);
+    } else if (Array.isArray(v) && v.length === 3) {
+      const [id, qos, rel] = v;
+      if (typeof id === 'string' && (qos === 1 || qos === 2) && (rel === 0 || rel === 1)) rec.out.push([pid, id, qos, rel]);
     }
   }
-  if (Array.isArray(v.in)) for (const pid of v.in) if (isPacketId(pid)) rec.in.push(pid);
-  return rec;
+  return { byName, keys };
 }
 
 function isPacketId(x: unknown): x is number {

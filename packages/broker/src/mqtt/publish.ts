@@ -71,11 +71,8 @@ export function handlePublish(conn: MqttConnection, p: IPublishPacket): void {
     if (conn.state.noLocalSubscriptions > 0) conn.state.origins.set(msg, session);
     try {
       done = route(conn.state, msg, qos, p.retain, conn.ctx.events.wants.published ? conn.info : undefined);
-      if (qos === 2) {
-        // Method B: the packet id is kept from now on; a kept session records it with the message.
-        (session.awaitingRelease ??= new Set()).add(pid);
-        done = session.inflightChanged() ?? done;
-      }
+      // Method B: the packet id is kept from now on; a kept session records it with the message.
+      if (qos === 2) done = session.received(pid) ?? done;
     } catch (err) {
       // A queue whose policy refuses when full: MQTT 5 answers with "quota exceeded", 3.1.1 can only close.
       if (!(err instanceof StompboxError) || !conn.v5 || qos === 0) throw err;
@@ -109,7 +106,7 @@ function acknowledge(conn: MqttConnection, qos: number, pid: number, done: Promi
     }
   };
   // Not stored after all: a PUBLISH re-sent with this id must be routed, not taken for a duplicate.
-  inOrder(conn, done, send, qos === 2 ? () => session.awaitingRelease?.delete(pid) : undefined);
+  inOrder(conn, done, send, qos === 2 ? () => session.released(pid) : undefined);
 }
 
 /** MQTT 5 §3.3.2.3.4 topic aliases set by the client. */

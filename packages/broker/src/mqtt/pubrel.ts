@@ -12,12 +12,11 @@ import { Reason } from './reason-codes.js';
 export function handlePubrel(conn: MqttConnection, p: IPubrelPacket): void {
   const pid = p.messageId ?? 0;
   const session = conn.session!;
-  const waiting = session.awaitingRelease;
-  if (waiting !== undefined && waiting.delete(pid)) {
+  if (session.awaitingRelease?.has(pid) === true) {
     conn.inboundInflight = Math.max(0, conn.inboundInflight - 1);
     // A kept session: PUBCOMP once the id is gone from the store too, or after a crash a new
     // PUBLISH reusing the id would be taken for a duplicate and lost.
-    inOrder(conn, session.inflightChanged(), () => conn.sendAck(7, pid));
+    inOrder(conn, session.released(pid), () => conn.sendAck(7, pid));
     return;
   }
   conn.sendAck(7, pid, conn.v5 ? Reason.PACKET_IDENTIFIER_NOT_FOUND : 0);

@@ -15,7 +15,7 @@
  * again, but what the group's queue held when the broker stopped is gone.
  */
 import type { BrokerContext } from '../context.js';
-import { loadedInflight, parseSessionRecord, SESSION_PREFIX, sessionQueueName } from './persistence.js';
+import { loadedInflight, parseSessionRecord, SESSION_PREFIX, sessionQueueName, storeName } from './persistence.js';
 import { MqttSession } from './session.js';
 import { mqttState } from './state.js';
 import { subscriptionInfo } from './subscribe.js';
@@ -25,7 +25,9 @@ export function restoreSessions(ctx: BrokerContext): number {
   const state = mqttState(ctx);
   const { router, logger } = ctx;
   const loaded = router.loadedState;
+  const inflight = loadedInflight(loaded);
   const queues = new Set<string>();
+  const names = new Set<string>();
   let n = 0;
   for (const [key, value] of loaded) {
     const rec = parseSessionRecord(key, value);
@@ -47,17 +49,20 @@ export function restoreSessions(ctx: BrokerContext): number {
       }
       session.addSubscription(info);
     }
-    session.restore(loadedInflight(loaded, rec.clientId), rec.queue !== undefined);
+    const name = storeName(rec.clientId);
+    session.restore(inflight.byName.get(name) ?? { out: [], in: [] }, rec.queue !== undefined);
     queues.add(sessionQueueName(rec.clientId));
+    names.add(name);
     session.scheduleExpiry();
     n++;
   }
-  // A session queue whose session record is gone (both leave in one batch, so only a
-  // store written otherwise has one): nobody can ever read it.
+  // A session queue or in-flight record whose session record is gone (they leave in one
+  // batch, so only a store written otherwise has one): nobody can ever read it.
   for (const [name, q] of router.queues) {
     if (!name.startsWith(SESSION_PREFIX) || queues.has(name)) continue;
     for (const e of q.messages) router.unstore(name, e.msg);
     router.queues.delete(name);
   }
+  for (const [key, owner] of inflight.keys) if (owner === undefined || !names.has(owner)) router.saveState(key, null);
   return n;
 }

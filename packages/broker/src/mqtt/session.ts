@@ -22,10 +22,10 @@
  */
 import { BoundQueue } from '../core/bound-queue.js';
 import type { Message } from '../core/message.js';
-import { Subscription, type DeliveryTarget } from '../core/subscription.js';
+import { Subscription, type DeliveryTarget, type Entry } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
-import { sessionQueueName, type InflightRecord } from './persistence.js';
+import { sessionQueueName, type InflightRecord, type MqttSessionStore } from './persistence.js';
 import { describeDelivery } from './delivery.js';
 import { mqttEncoding, type Delivery } from './publish-writer.js';
 import type { MqttState } from './state.js';
@@ -148,8 +148,7 @@ export class MqttSession implements DeliveryTarget {
     if (!c.sendPublish(msg, e, d, 1)) {
       this.inflight.delete(pid);
       this.settle(sub, tag);
-    }
-    if (sub === this.queueSub) this.inflightChanged();
+    } else if (sub === this.queueSub) this.kept?.sent(this, pid, msg.id, d.qos, false);
   }
 
   private allocatePacketId(): number {
@@ -187,7 +186,8 @@ export class MqttSession implements DeliveryTarget {
       return true;
     }
     f.released = true;
-    if (f.sub === this.queueSub) this.inflightChanged();
+    const e = f.sub === this.queueSub ? f.sub.unacked.get(f.tag) : undefined;
+    if (e !== undefined) this.kept?.sent(this, pid, e.msg.id, 2, true);
     this.conn?.sendAck(6, pid);
     return true;
   }
@@ -204,7 +204,7 @@ export class MqttSession implements DeliveryTarget {
     const wasFull = this.inflight.size >= this.maxInflight;
     this.inflight.delete(pid);
     this.settle(f.sub, f.tag);
-    if (f.sub === this.queueSub) this.inflightChanged();
+    if (f.sub === this.queueSub) this.kept?.done(this, pid);
     if (wasFull) this.refillAll();
   }
 
@@ -241,12 +241,14 @@ export class MqttSession implements DeliveryTarget {
       const entry = f.sub.unacked.get(f.tag);
       if (entry === undefined) {
         this.inflight.delete(pid);
+        this.kept?.done(this, pid);
         continue;
       }
       const e = mqttEncoding(entry.msg);
       if (!describeDelivery(d, this, this.boundFilters, f.sub.ext as SubInfo, entry.msg, e, conn.v5)) {
         this.inflight.delete(pid);
         this.settle(f.sub, f.tag);
+        this.kept?.done(this, pid);
         continue;
       }
       d.qos = f.qos;
@@ -254,7 +256,6 @@ export class MqttSession implements DeliveryTarget {
       d.dup = true;
       conn.sendPublish(entry.msg, e, d, 1);
     }
-    if (this.inflight.size > 0) this.inflightChanged();
     this.refillAll();
   }
 
@@ -289,10 +290,8 @@ export class MqttSession implements DeliveryTarget {
     this.expiryInterval = seconds;
     const now = this.persistent;
     this.bound?.setDurable(now, this.queueSub?.unacked.values() ?? []);
-    if (now) {
-      if (!was && (this.inflight.size > 0 || (this.awaitingRelease?.size ?? 0) > 0)) this.inflightChanged();
-      return this.persist();
-    }
+    if (was !== now) this.state.store.all(this, now);
+    if (now) return this.persist();
     if (was) this.state.sessions.persistence.remove(this.clientId);
     return undefined;
   }
@@ -302,9 +301,25 @@ export class MqttSession implements DeliveryTarget {
     return this.persistent && !this.ended ? this.state.sessions.persistence.save(this.snapshot()) : undefined;
   }
 
-  /** The in-flight window changed: recorded once this turn, when the session is kept. */
-  inflightChanged(): Promise<void> | undefined {
-    return this.persistent && !this.ended ? this.state.store.saveInflight(this) : undefined;
+  /** Where the exchanges under way are recorded: the store, while the session is kept. */
+  private get kept(): MqttSessionStore | undefined {
+    return this.persistent && !this.ended ? this.state.store : undefined;
+  }
+
+  /**
+   * A QoS 2 message came in and was routed: its packet id is kept until PUBREL
+   * (method B, MQTT 5 §4.3.3). Returns the commit that records it in a kept session
+   * (the same batch as the message), which the PUBREC waits for.
+   */
+  received(pid: number): Promise<void> | undefined {
+    (this.awaitingRelease ??= new Set()).add(pid);
+    return this.kept?.inbound(this, pid, true);
+  }
+
+  /** The QoS 2 message under `pid` is released (PUBREL); the commit PUBCOMP waits for in a kept session. */
+  released(pid: number): Promise<void> | undefined {
+    this.awaitingRelease?.delete(pid);
+    return this.kept?.inbound(this, pid, false);
   }
 
   /**
@@ -313,15 +328,20 @@ export class MqttSession implements DeliveryTarget {
    * id, to be sent again first (PUBLISH with DUP, or PUBREL) when the client returns.
    */
   restore(rec: InflightRecord, hadQueue: boolean): void {
+    const found: { pid: number; entry: Entry; qos: number; released: boolean }[] = [];
     if (hadQueue || this.bound !== undefined) {
       const msgs = this.ensureBound().queue.messages;
-      const sub = this.queueSub as Subscription;
       for (const [pid, id, qos, released] of rec.out) {
         let i = 0;
         while (i < msgs.length && msgs.at(i).msg.id !== id) i++;
-        if (i === msgs.length || this.inflight.has(pid)) continue; // acknowledged before the record caught up
-        this.inflight.set(pid, { sub, tag: sub.hold(msgs.removeAt(i)), qos, released: released === 1 });
+        if (i < msgs.length) found.push({ pid, entry: msgs.removeAt(i), qos, released: released === 1 });
+        else this.state.store.done(this, pid); // acknowledged, and its record not deleted in time
       }
+    }
+    // Sent again in the order they were first sent: publish order.
+    const sub = this.queueSub as Subscription;
+    for (const f of found.sort((a, b) => a.entry.msg.seq - b.entry.msg.seq)) {
+      this.inflight.set(f.pid, { sub, tag: sub.hold(f.entry), qos: f.qos, released: f.released });
     }
     if (rec.in.length > 0) this.awaitingRelease = new Set(rec.in);
   }
@@ -329,6 +349,7 @@ export class MqttSession implements DeliveryTarget {
   /** Ends the session: subscriptions, queue and in-flight state go; a delayed will is sent now. */
   end(): void {
     if (this.ended) return;
+    if (this.persistent) this.state.store.all(this, false);
     this.ended = true;
     for (const info of [...this.subs.values()]) this.removeSubscription(info);
     if (this.queueSub !== undefined && this.bound !== undefined) this.bound.removeConsumer(this.queueSub);
