@@ -30,8 +30,14 @@ export function restoreSessions(ctx: BrokerContext): number {
   const names = new Set<string>();
   let n = 0;
   for (const [key, value] of loaded) {
+    if (!key.startsWith(SESSION_PREFIX)) continue;
     const rec = parseSessionRecord(key, value);
-    if (rec === undefined || rec.expiryInterval <= 0) continue;
+    if (rec === undefined || rec.expiryInterval <= 0) {
+      // Not a kept session this code can read: it would never be resumed, nor end.
+      logger.warn({ key }, 'stored MQTT session record not readable; removed');
+      router.saveState(key, null);
+      continue;
+    }
     const session = new MqttSession(state, rec.clientId);
     session.expiryInterval = rec.expiryInterval;
     state.sessions.add(session);

@@ -50,12 +50,16 @@ for (const t of MATRIX) {
       assert.ok(sub.received.every((r) => r.qos === 1 && !r.dup), 'at the granted QoS, first deliveries');
       await quiet(sub, 200);
 
-      // Every one was acknowledged (and that is committed by now): another crash brings none back.
-      await b.crash();
+      // Every one was acknowledged (and that is committed by now): a restart brings none back,
+      // and the session is still there, subscribed.
+      await b.crash('SIGTERM');
       await b.start();
       sub = await client({ clientId: id, ...kept(t.version) });
       assert.equal(sub.connack.sessionPresent, true);
       await quiet(sub, 300);
+      p = await client();
+      await pub(p, `${root}/b/w`, 'after a graceful restart', { qos: 1 });
+      assert.deepEqual(payloads(await sub.waitFor(1)), ['after a graceful restart']);
     });
 
     it('[MQTT-3.3.1-5] [MQTT-3.3.1-6] retained messages survive a crash with their QoS; replaced and cleared ones stay gone' + (t.version === 5 ? '; [MQTT-3.3.2-5] expired ones are not sent' : ''), async () => {

@@ -97,8 +97,8 @@ export function mqttBroker(args: string[] = []): MqttBrokerHandle {
 export interface RestartableBroker extends MqttBrokerHandle {
   /** Starts the broker on the file's data directory (again). */
   start(): Promise<SpawnedBroker>;
-  /** Kills it (SIGKILL: no shutdown, what is not committed is lost) and drops its clients. */
-  crash(): Promise<void>;
+  /** Kills it (SIGKILL: no shutdown, what is not committed is lost; or `SIGTERM`, a graceful stop) and drops its clients. */
+  crash(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -115,12 +115,12 @@ export function restartableBroker(args: string[] = []): RestartableBroker {
     for (const c of clients.splice(0)) c.end(true);
     for (const r of raws.splice(0)) r.destroy();
   };
-  const crash = async () => {
+  const crash = async (signal: NodeJS.Signals = 'SIGKILL') => {
     drop();
-    await broker?.stop('SIGKILL');
+    await broker?.stop(signal);
     broker = undefined;
   };
-  afterEach(crash);
+  afterEach(() => crash());
   after(() => rmSync(dataDir, { recursive: true, force: true }));
   const url = (t: TransportName) => (t === 'tcp' ? `mqtt://127.0.0.1:${broker!.mqttPort}` : broker!.mqttWsUrl);
   return {
