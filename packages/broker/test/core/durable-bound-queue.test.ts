@@ -10,22 +10,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoundQueue } from '../../src/core/bound-queue.js';
-import { Router } from '../../src/core/router.js';
 import type { Subscription } from '../../src/core/subscription.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import type { StoreBatch } from '../../src/store/types.js';
-import { FakeTarget, makeSub, msg, text, turn } from './fake-target.js';
-
-async function setup(store = new MemoryStore()): Promise<{ router: Router; store: MemoryStore; commits: StoreBatch[] }> {
-  await store.open();
-  const commits: StoreBatch[] = [];
-  const commit = store.commit.bind(store);
-  store.commit = (b: StoreBatch) => {
-    commits.push(b);
-    return commit(b);
-  };
-  return { router: new Router({ store, maxDeliveries: 0, deadLetterQueue: '/queue/dlq' }), store, commits };
-}
+import { FakeTarget, makeSub, msg, recordingRouter, text, turn } from './fake-target.js';
 
 async function stored(store: MemoryStore): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
@@ -42,7 +29,7 @@ function consumer(b: BoundQueue): { t: FakeTarget; sub: Subscription } {
 
 describe('durable bound queues', () => {
   it('one body for two queues in one batch; the publish waits for it; transient messages are not stored', async () => {
-    const { router, store, commits } = await setup();
+    const { router, store, commits } = await recordingRouter();
     const [a, b] = [new BoundQueue(router, 's/a', 10, true), new BoundQueue(router, 's/b', 10, true)];
     a.bind('/topic/t.#');
     b.bind('/topic/t.x');
@@ -58,7 +45,7 @@ describe('durable bound queues', () => {
   });
 
   it('ack, the bound, expiry and destroy remove references; a message acked in its own turn is never written', async () => {
-    const { router, store } = await setup();
+    const { router, store } = await recordingRouter();
     const q = new BoundQueue(router, 's/c', 2, true);
     q.bind('/topic/c');
     for (const m of ['m1', 'm2', 'm3']) router.publish(msg('/topic/c', m, { persistent: true }));
@@ -84,7 +71,7 @@ describe('durable bound queues', () => {
   });
 
   it('setDurable stores and unstores what waits and what is out with a consumer', async () => {
-    const { router, store } = await setup();
+    const { router, store } = await recordingRouter();
     const q = new BoundQueue(router, 's/d', 10);
     q.bind('/topic/d');
     const { t, sub } = consumer(q);
@@ -103,7 +90,7 @@ describe('durable bound queues', () => {
 
   it('recovered in publish order with delivery counts; a new bound queue of that name takes them over', async () => {
     const store = new MemoryStore();
-    const { router } = await setup(store);
+    const { router } = await recordingRouter(store);
     const q = new BoundQueue(router, 's/e', 10, true);
     q.bind('/topic/e');
     const { t, sub } = consumer(q);
@@ -115,7 +102,7 @@ describe('durable bound queues', () => {
     router.ack(sub, sub.take(t.deliveries[1].tag, false)!);
     await router.flush();
 
-    const { router: again } = await setup(store);
+    const { router: again } = await recordingRouter(store);
     await again.recover();
     const back = new BoundQueue(again, 's/e', 10, true);
     const c = consumer(back);
@@ -126,7 +113,7 @@ describe('durable bound queues', () => {
 
 describe('state records through the group commit', () => {
   it('the last value of a key in a turn wins; a function is called once, when the batch closes', async () => {
-    const { router, store, commits } = await setup();
+    const { router, store, commits } = await recordingRouter();
     let calls = 0;
     let value = 1;
     router.saveState('x/a', 'first');
@@ -149,7 +136,7 @@ describe('state records through the group commit', () => {
     router.saveState('x/a', null);
     await router.flush();
     assert.deepEqual([...(await store.loadState())], [['x/b', { value: 2 }]]);
-    const { router: again } = await setup(store);
+    const { router: again } = await recordingRouter(store);
     await again.recover();
     assert.deepEqual(again.loadedState.get('x/b'), { value: 2 });
   });

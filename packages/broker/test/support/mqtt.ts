@@ -74,24 +74,7 @@ export function mqttBroker(args: string[] = []): MqttBrokerHandle {
     for (const r of raws) r.destroy();
     await broker?.stop();
   });
-  const url = (t: TransportName) => (t === 'tcp' ? `mqtt://127.0.0.1:${broker!.mqttPort}` : broker!.mqttWsUrl);
-  return {
-    get broker() {
-      return broker!;
-    },
-    url,
-    async client(opts = {}) {
-      const { transport = 'tcp', version = 4, ...rest } = opts;
-      const c = await openClient(url(transport), { protocolVersion: version, reconnectPeriod: 0, connectTimeout: 5000, ...rest });
-      clients.push(c.mqtt);
-      return c;
-    },
-    async raw(transport = 'tcp') {
-      const r = transport === 'tcp' ? await rawTcp(broker!.mqttPort) : await rawWs(broker!.mqttWsUrl);
-      raws.push(r);
-      return r;
-    },
-  };
+  return connectors(() => broker!, clients, raws);
 }
 
 export interface RestartableBroker extends MqttBrokerHandle {
@@ -122,17 +105,24 @@ export function restartableBroker(args: string[] = []): RestartableBroker {
   };
   afterEach(() => crash());
   after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const url = (t: TransportName) => (t === 'tcp' ? `mqtt://127.0.0.1:${broker!.mqttPort}` : broker!.mqttWsUrl);
-  return {
-    get broker() {
-      return broker!;
-    },
-    url,
+  // Onto the connectors object itself: its `broker` getter must follow the restarts.
+  return Object.assign(connectors(() => broker!, clients, raws), {
     async start() {
       broker = await spawnBroker(['--data-dir', dataDir, ...args]);
       return broker;
     },
     crash,
+  });
+}
+
+/** URLs, mqtt.js clients and raw clients of the broker `current()` returns, remembered for closing. */
+function connectors(current: () => SpawnedBroker, clients: MqttClient[], raws: RawMqtt[]): MqttBrokerHandle {
+  const url = (t: TransportName) => (t === 'tcp' ? `mqtt://127.0.0.1:${current().mqttPort}` : current().mqttWsUrl);
+  return {
+    get broker() {
+      return current();
+    },
+    url,
     async client(opts = {}) {
       const { transport = 'tcp', version = 4, ...rest } = opts;
       const c = await openClient(url(transport), { protocolVersion: version, reconnectPeriod: 0, connectTimeout: 5000, ...rest });
@@ -140,7 +130,7 @@ export function restartableBroker(args: string[] = []): RestartableBroker {
       return c;
     },
     async raw(transport = 'tcp') {
-      const r = transport === 'tcp' ? await rawTcp(broker!.mqttPort) : await rawWs(broker!.mqttWsUrl);
+      const r = transport === 'tcp' ? await rawTcp(current().mqttPort) : await rawWs(current().mqttWsUrl);
       raws.push(r);
       return r;
     },
