@@ -90,6 +90,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
   };
   // Kept MQTT sessions, before any listener accepts a connection (mqtt/restore.ts).
   const sessions = restoreSessions(ctx);
+  router.loadedState.clear(); // read by now; not kept for the life of the process
   if (sessions > 0 || retained.size > 0) logger.info({ mqttSessions: sessions, retainedMessages: retained.size }, 'recovered MQTT sessions and retained messages');
   const servers: (net.Server | http.Server)[] = [];
   const addresses: ListenAddress[] = [];
