@@ -45,7 +45,7 @@ export interface SessionPersistence {
 
 const NO_PERSISTENCE: SessionPersistence = { save: () => undefined, remove: () => undefined };
 
-export class SessionRegistry<S extends { readonly clientId: string }> {
+export class SessionRegistry<S extends { readonly clientId: string; readonly persistent: boolean }> {
   private readonly byId = new Map<string, S>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   readonly persistence: SessionPersistence;
@@ -67,12 +67,13 @@ export class SessionRegistry<S extends { readonly clientId: string }> {
     this.byId.set(session.clientId, session);
   }
 
-  /** Removes the session (its state too) if it is still the registered one. */
+  /** Removes the session (its stored state too, when it is kept) if it is still the registered one. */
   delete(session: S): void {
     if (this.byId.get(session.clientId) !== session) return;
     this.keep(session.clientId);
     this.byId.delete(session.clientId);
-    this.persistence.remove(session.clientId);
+    // A session that is not kept has nothing stored: no write for every clean disconnect.
+    if (session.persistent) this.persistence.remove(session.clientId);
   }
 
   values(): IterableIterator<S> {
