@@ -1,5 +1,5 @@
 /**
- * 08: one store for both protocols, across a broker crash (SIGKILL): an MQTT QoS 1
+ * 09: one store for both protocols, across a broker crash (SIGKILL): an MQTT QoS 1
  * publish waits for a STOMP durable subscriber that is away, and a persistent STOMP
  * SEND waits for an MQTT kept session that is offline; each gets what it missed once,
  * in publish order, before live messages. What was sent non-persistent (MQTT QoS 0,
