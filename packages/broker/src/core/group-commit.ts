@@ -11,15 +11,11 @@
  * - A change to a message's references goes into the batch that stores the message
  *   while the store has not begun applying it, so a message consumed before it
  *   reached the disk costs no write at all ("Amending" in store/types.ts).
- * - State records: the last value given for a key in a turn wins; a value may be a
- *   function, called once when the turn's batch is closed, so that a record that
- *   changes with every message (an MQTT session's in-flight window) is written at
- *   most once per turn.
+ * - State records: the last value given for a key in a turn wins, so a record that
+ *   changes several times in a turn is written once.
  */
 import type { Message } from './message.js';
 import { batchIsEmpty, emptyBatch, type MessageStore, type StateValue, type StoreBatch } from '../store/types.js';
-
-export type StateInput = StateValue | null | (() => StateValue | null);
 
 export class GroupCommit {
   private batch: StoreBatch | null = null;
@@ -27,7 +23,7 @@ export class GroupCommit {
   /** Each batch's commit, for a change that amends an earlier batch. */
   private readonly doneOf = new WeakMap<StoreBatch, Promise<void>>();
   /** State changes of the open batch, by key (insertion order kept). */
-  private readonly state = new Map<string, StateInput>();
+  private readonly state = new Map<string, StateValue | null>();
   private readonly target: MessageStore;
   private readonly onError: ((err: unknown) => void) | undefined;
 
@@ -118,7 +114,7 @@ export class GroupCommit {
   }
 
   /** Puts (or, with null, deletes) a state record in this turn's batch; resolves when durable. */
-  saveState(key: string, value: StateInput): Promise<void> {
+  saveState(key: string, value: StateValue | null): Promise<void> {
     this.open();
     this.state.set(key, value);
     return this.batchDone as Promise<void>;
@@ -131,17 +127,7 @@ export class GroupCommit {
 
   private closeState(batch: StoreBatch): void {
     if (this.state.size === 0) return;
-    for (const [key, v] of this.state) {
-      let value: StateValue | null;
-      try {
-        value = typeof v === 'function' ? v() : v;
-      } catch (err) {
-        // A record that cannot be built is not written; the rest of the batch is.
-        this.onError?.(err);
-        continue;
-      }
-      batch.state.push({ key, value });
-    }
+    for (const [key, value] of this.state) batch.state.push({ key, value });
     this.state.clear();
   }
 }

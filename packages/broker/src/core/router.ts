@@ -16,7 +16,7 @@ import { Queue, type QueueHooks } from './queue.js';
 import { compileSelector } from './selector.js';
 import { TopicIndex } from './topic-index.js';
 import type { Entry, Subscription } from './subscription.js';
-import { GroupCommit, type StateInput } from './group-commit.js';
+import { GroupCommit } from './group-commit.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MessageStore, RecoveredQueue, StateValue } from '../store/types.js';
 
@@ -444,10 +444,10 @@ export class Router implements QueueHooks {
 
   /**
    * Puts a state record (null deletes it) in this turn's batch, atomic with the
-   * messages of the turn; a function is called once when the batch closes. Keys are
+   * messages of the turn; the last value of a key in a turn wins. Keys are
    * namespaced by their owner (`mqtt-session/...`). Resolves when durable.
    */
-  saveState(key: string, value: StateInput): Promise<void> {
+  saveState(key: string, value: StateValue | null): Promise<void> {
     return this.commits.saveState(key, value);
   }
 
