@@ -19,9 +19,9 @@ function str(s) {
   return [b.length >> 8, b.length & 0xff, ...b];
 }
 
-/** CONNECT, MQTT 3.1.1, clean session, keep-alive 0. */
-export function connectPacket(clientId) {
-  const body = [...str('MQTT'), 4, 0x02, 0, 0, ...str(clientId)];
+/** CONNECT, MQTT 3.1.1, keep-alive 0; a clean session unless `clean` is false (a kept session). */
+export function connectPacket(clientId, clean = true) {
+  const body = [...str('MQTT'), 4, clean ? 0x02 : 0x00, 0, 0, ...str(clientId)];
   return Buffer.from([0x10, ...varint(body.length), ...body]);
 }
 

@@ -5,6 +5,8 @@
 //
 //   mqtt-qos0      1 -> 1, QoS 0        mqtt-fanout  1 -> 1,000 subscribers, QoS 0
 //   mqtt-qos1      1 -> 1, QoS 1 both ways (PUBACKs from broker and subscriber)
+//   mqtt-qos1-kept the same to a kept session (clean session 0): what the broker must keep
+//                  across a crash (Stompbox: on disk, group-committed; a peer: as configured)
 //   mqtt-idle      10,000 connected, subscribed, idle connections: broker memory each
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
@@ -29,7 +31,7 @@ export const MQTT_DEFAULTS = {
 
 let runId = 0;
 
-async function flow(broker, o, { qos, subs, window, subWorkers = 1 }) {
+async function flow(broker, o, { qos, subs, window, subWorkers = 1, clean = true }) {
   const topic = `bench/${process.pid}/${++runId}`;
   const sab = new SharedArrayBuffer(16);
   const ctr = new Int32Array(sab);
@@ -43,7 +45,7 @@ async function flow(broker, o, { qos, subs, window, subWorkers = 1 }) {
       const worker = new Worker(SUB);
       workers.push(worker);
       subW.push(worker);
-      await call(worker, { type: 'start', sab, cfg: { port: broker.mqttPort, topic, qos, count, first: w * per } }, 'ready', 120000);
+      await call(worker, { type: 'start', sab, cfg: { port: broker.mqttPort, topic, qos, count, first: w * per, clean } }, 'ready', 120000);
     }
     const pub = new Worker(PUB);
     workers.push(pub);
@@ -112,6 +114,7 @@ export const mqttScenarios = {
   'mqtt-qos0': (broker, o) => flow(broker, o, { qos: 0, subs: 1, window: o.window }),
   'mqtt-fanout': (broker, o) => flow(broker, o, { qos: 0, subs: o.fanout, window: o.fanoutWindow, subWorkers: 2 }),
   'mqtt-qos1': (broker, o) => flow(broker, o, { qos: 1, subs: 1, window: o.qos1Window }),
+  'mqtt-qos1-kept': (broker, o) => flow(broker, o, { qos: 1, subs: 1, window: o.qos1Window, clean: false }),
   'mqtt-idle': async (broker, o) => {
     await sleep(1000);
     const before = rssKiB(broker.pid);

@@ -51,7 +51,7 @@ function open(i) {
     });
     socket.on('close', () => { c.closed = true; });
     socket.on('error', (err) => { if (step < 2) reject(err); });
-    socket.once('connect', () => socket.write(connectPacket(`bench-sub-${process.pid}-${cfg.first + i}`)));
+    socket.once('connect', () => socket.write(connectPacket(`bench-sub-${process.pid}-${cfg.first + i}`, cfg.clean !== false)));
   });
 }
 

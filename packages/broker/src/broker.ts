@@ -14,9 +14,11 @@ import { createHttpServer } from './listeners/http.js';
 import { createTcpServer } from './listeners/tcp.js';
 import { createMqttTcpServer } from './listeners/mqtt-tcp.js';
 import { RetainedMessages } from './core/retained.js';
+import { keepRetainedInStore } from './core/retained-store.js';
 import { BrokerEvents } from './events.js';
 import { startSysTopics } from './mqtt/sys.js';
 import { mqttState } from './mqtt/state.js';
+import { restoreSessions } from './mqtt/restore.js';
 import type { Logger } from './log.js';
 import { resolve } from 'node:path';
 import { LmdbStore } from './store/lmdb.js';
@@ -69,6 +71,9 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     policies: new Policies(config.destinations, { maxQueueLength: config.maxQueueLength }),
     onStoreError: (err) => logger.error({ err }, 'store commit failed'),
   });
+  // Retained messages live in the store too; recover() hands them back (the broker's own $SYS ones are republished instead).
+  const retained = new RetainedMessages(config.mqttMaxRetainedMessages);
+  keepRetainedInStore(router, retained, (dest) => !dest.startsWith('/topic/$SYS.'));
   const recovered = await router.recover();
   if (recovered > 0) logger.info({ messages: recovered, store: store.kind }, 'recovered queued messages');
   if (router.durables.size > 0) logger.info({ durableSubscriptions: router.durables.size }, 'recovered durable subscriptions');
@@ -79,10 +84,14 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     auth: new Authenticator(config.users),
     sessions: new Set<Session>(),
     events: new BrokerEvents((err, event) => logger.error({ err, event }, 'an event listener threw')),
-    retained: new RetainedMessages(config.mqttMaxRetainedMessages),
+    retained,
     serverName: `Stompbox/${VERSION}`,
     shuttingDown: false,
   };
+  // Kept MQTT sessions, before any listener accepts a connection (mqtt/restore.ts).
+  const sessions = restoreSessions(ctx);
+  router.loadedState.clear(); // read by now; not kept for the life of the process
+  if (sessions > 0 || retained.size > 0) logger.info({ mqttSessions: sessions, retainedMessages: retained.size }, 'recovered MQTT sessions and retained messages');
   const servers: (net.Server | http.Server)[] = [];
   const addresses: ListenAddress[] = [];
   const host = config.host;

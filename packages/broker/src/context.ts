@@ -23,7 +23,7 @@ export interface BrokerContext {
   readonly sessions: Set<Session>;
   /** Events for embedding programs (connected, disconnected, published, subscribed). */
   readonly events: BrokerEvents;
-  /** Retained messages by destination (MQTT retain; kept in memory, see core/retained.ts). */
+  /** Retained messages by destination (MQTT retain; written through to the store, see core/retained-store.ts). */
   readonly retained: RetainedMessages;
   readonly serverName: string;
   shuttingDown: boolean;

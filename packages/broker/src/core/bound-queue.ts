@@ -8,17 +8,21 @@
  * group is one such queue with the group's members as competing consumers.
  *
  * Bounded: past `maxLength` the oldest waiting message is dropped (counted in
- * `dropped`), so an absent client costs at most that many messages.
+ * `dropped`), so an absent client costs at most that many messages. What expires
+ * in it is dropped, not dead-lettered.
  *
- * Not stored (`queue.durable = false`): the router records neither deliveries nor
- * acks of its messages; and what expires in it is dropped, not dead-lettered. The durable counterpart is the store-backed binding of
- * durable subscriptions; a persistent MQTT session moves to it when sessions are
- * kept across restarts.
+ * Stored or not (`durable`): a durable bound queue (a kept MQTT session's) records
+ * its persistent messages in the store as they arrive, with their delivery counts,
+ * and removes them when they are acked, dropped or expired, as a durable
+ * subscription's queue does; its bindings are its owner's to record (they are the
+ * owner's subscriptions). A queue that is not durable (a clean session's, a shared
+ * group's) records nothing. `setDurable` moves a queue between the two with what it
+ * holds.
  */
 import { keep, type Message } from './message.js';
 import type { Queue } from './queue.js';
 import type { Router } from './router.js';
-import { Subscription, type DeliveryTarget } from './subscription.js';
+import { Subscription, type DeliveryTarget, type Entry } from './subscription.js';
 
 export class BoundQueue implements DeliveryTarget {
   readonly name: string;
@@ -32,13 +36,36 @@ export class BoundQueue implements DeliveryTarget {
   private readonly router: Router;
   readonly congested = false;
 
-  constructor(router: Router, name: string, maxLength: number) {
+  /** Takes over the queue `name` with what it holds (recovered from the store, for a durable one). */
+  constructor(router: Router, name: string, maxLength: number, durable = false) {
     this.router = router;
     this.name = name;
     this.maxLength = maxLength;
     this.queue = router.queue(name);
-    this.queue.durable = false;
+    this.queue.durable = durable;
     this.queue.deadLetters = false;
+  }
+
+  get durable(): boolean {
+    return this.queue.durable;
+  }
+
+  /**
+   * Starts or stops storing: what waits, and `outstanding` (delivered, not yet
+   * acked), is recorded in the store or removed from it.
+   */
+  setDurable(durable: boolean, outstanding: Iterable<Entry>): void {
+    const q = this.queue;
+    if (q.durable === durable) return;
+    q.durable = durable;
+    const router = this.router;
+    const each = (e: Entry) => {
+      if (!e.msg.persistent) return;
+      if (durable) router.store(q.name, e.msg);
+      else router.unstore(q.name, e.msg);
+    };
+    for (const e of q.messages) each(e);
+    for (const e of outstanding) each(e);
   }
 
   get patterns(): IterableIterator<string> {
@@ -74,9 +101,12 @@ export class BoundQueue implements DeliveryTarget {
   append(msg: Message): void {
     const q = this.queue;
     if (this.maxLength > 0 && q.depth >= this.maxLength) {
-      q.messages.shift();
+      const oldest = q.messages.shift();
       this.dropped++;
+      if (q.durable && oldest !== undefined && oldest.msg.persistent) this.router.unstore(q.name, oldest.msg);
     }
+    // The publisher's acknowledgement waits for this record (router.publish sees `msg.batch`).
+    if (q.durable && msg.persistent) this.router.store(q.name, msg);
     q.enqueue(keep(msg));
   }
 
@@ -92,10 +122,12 @@ export class BoundQueue implements DeliveryTarget {
     sub.pending.clear();
   }
 
-  /** Ends the bindings and drops the queue with whatever it holds. */
+  /** Ends the bindings and drops the queue with whatever it holds (from the store too). */
   destroy(): void {
     for (const p of [...this.bindings.keys()]) this.unbind(p);
-    this.queue.messages.clear();
+    const q = this.queue;
+    if (q.durable) for (const e of q.messages) if (e.msg.persistent) this.router.unstore(q.name, e.msg);
+    q.messages.clear();
     if (this.router.queues.get(this.name) === this.queue) this.router.queues.delete(this.name);
   }
 }

@@ -14,10 +14,19 @@
  * - At most `maxMessages` destinations are kept; past it a new destination is refused
  *   (`set` returns false) while existing ones can still be replaced or removed.
  *
- * Phase 1 keeps them in memory only: they do not survive a restart yet. The store
- * will back this class (write-through on `set`, `load` at start-up).
+ * - Every change is told to `persistence` as it happens (write-through): `kept`
+ *   with the message it replaced, `removed` when one is cleared, replaced by
+ *   nothing, or found expired. `load` fills the table at start-up without telling
+ *   it (core/retained-store.ts keeps them in the store).
  */
 import type { Message } from './message.js';
+
+export interface RetainedPersistence {
+  /** `msg` is now its destination's retained message, in place of `replaced`. */
+  kept(msg: Message, replaced: Message | undefined): void;
+  /** `msg` is no longer retained. */
+  removed(msg: Message): void;
+}
 
 interface Node {
   words: Map<string, Node> | undefined;
@@ -32,9 +41,34 @@ export class RetainedMessages {
   private readonly root: Node = { words: undefined, msg: undefined };
   private count = 0;
   readonly maxMessages: number;
+  /** Told of every change (none while loading). */
+  persistence: RetainedPersistence | undefined;
 
-  constructor(maxMessages = 0) {
+  constructor(maxMessages = 0, persistence?: RetainedPersistence) {
     this.maxMessages = maxMessages;
+    this.persistence = persistence;
+  }
+
+  /**
+   * Puts messages found in the store at start-up, without writing them back. Returns
+   * those that were not kept (past `maxMessages`, or replaced by a later one of
+   * their destination) so the caller can remove them from the store.
+   */
+  load(messages: Message[]): Message[] {
+    const p = this.persistence;
+    const refused: Message[] = [];
+    this.persistence = {
+      kept: (_m, replaced) => {
+        if (replaced !== undefined) refused.push(replaced);
+      },
+      removed: (m) => refused.push(m),
+    };
+    try {
+      for (const m of [...messages].sort((a, b) => a.seq - b.seq)) if (!this.set(m)) refused.push(m);
+    } finally {
+      this.persistence = p;
+    }
+    return refused;
   }
 
   get size(): number {
@@ -49,9 +83,11 @@ export class RetainedMessages {
       return true;
     }
     if (!dest.startsWith(TOPIC)) {
-      if (!this.exact.has(dest) && this.full()) return false;
-      if (!this.exact.has(dest)) this.count++;
+      const prev = this.exact.get(dest);
+      if (prev === undefined && this.full()) return false;
+      if (prev === undefined) this.count++;
       this.exact.set(dest, msg);
+      this.persistence?.kept(msg, prev);
       return true;
     }
     let n = this.root;
@@ -68,7 +104,9 @@ export class RetainedMessages {
       }
       this.count++;
     }
+    const prev = n.msg;
     n.msg = msg;
+    this.persistence?.kept(msg, prev);
     return true;
   }
 
@@ -84,7 +122,11 @@ export class RetainedMessages {
 
   delete(dest: string): void {
     if (!dest.startsWith(TOPIC)) {
-      if (this.exact.delete(dest)) this.count--;
+      const prev = this.exact.get(dest);
+      if (prev === undefined) return;
+      this.exact.delete(dest);
+      this.count--;
+      this.persistence?.removed(prev);
       return;
     }
     const path: Node[] = [this.root];
@@ -95,10 +137,12 @@ export class RetainedMessages {
       if (n === undefined) return;
       path.push(n);
     }
-    if (n.msg === undefined) return;
+    const prev = n.msg;
+    if (prev === undefined) return;
     n.msg = undefined;
     this.count--;
     this.prunePath(path, words);
+    this.persistence?.removed(prev);
   }
 
   /** Retained messages matching `pattern` (a destination, `/topic/` ones may hold `*` and `#`). */

@@ -16,8 +16,9 @@ import { Queue, type QueueHooks } from './queue.js';
 import { compileSelector } from './selector.js';
 import { TopicIndex } from './topic-index.js';
 import type { Entry, Subscription } from './subscription.js';
+import { GroupCommit } from './group-commit.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
-import { batchIsEmpty, emptyBatch, type MessageStore, type StoreBatch } from '../store/types.js';
+import type { MessageStore, RecoveredQueue, StateValue } from '../store/types.js';
 
 export interface RouterOptions {
   store: MessageStore;
@@ -57,14 +58,28 @@ export class Router implements QueueHooks {
   readonly policies: Policies;
   private readonly opts: RouterOptions;
   readonly stats: RouterStats = { published: 0, delivered: 0, acked: 0, nacked: 0, deadLettered: 0, expired: 0, unrouted: 0, rejected: 0 };
-  private batch: StoreBatch | null = null;
-  private batchDone: Promise<void> | null = null;
-  /** Each batch's commit, for a change that amends an earlier batch (`unstore`). */
-  private readonly doneOf = new WeakMap<StoreBatch, Promise<void>>();
+  private readonly commits: GroupCommit;
+  /**
+   * The state records found at start-up (`recover()`), by key, for the components
+   * that own them (protocol sessions); the router reads its own out of it too.
+   */
+  loadedState = new Map<string, StateValue>();
+  /** Stored queues that a component loads itself (`claimQueues`), by name prefix. */
+  private readonly claims: { prefix: string; load: (rq: RecoveredQueue) => void }[] = [];
 
   constructor(opts: RouterOptions) {
     this.opts = opts;
     this.policies = opts.policies ?? new Policies([], { maxQueueLength: opts.maxQueueLength ?? 0 });
+    this.commits = new GroupCommit(opts.store, opts.onStoreError);
+  }
+
+  /**
+   * Hands the stored queues whose names start with `prefix` to `load` at `recover()`
+   * instead of making them queues (pseudo-queues that hold, say, retained messages).
+   * Called before `recover()`.
+   */
+  claimQueues(prefix: string, load: (rq: RecoveredQueue) => void): void {
+    this.claims.push({ prefix, load });
   }
 
   /**
@@ -73,7 +88,7 @@ export class Router implements QueueHooks {
    * Returns the number of queued messages recovered.
    */
   async recover(): Promise<number> {
-    const state = await this.opts.store.loadState();
+    const state = (this.loadedState = await this.opts.store.loadState());
     const epochs = new Map<string, string>();
     for (const [key, value] of state) {
       const spec = parseBindingRecord(key, value);
@@ -83,6 +98,12 @@ export class Router implements QueueHooks {
     }
     let n = 0;
     for (const rq of await this.opts.store.load()) {
+      const claim = this.claims.find((c) => rq.queue.startsWith(c.prefix));
+      if (claim !== undefined) {
+        for (const { msg } of rq.entries) advanceSeq(msg.seq);
+        claim.load(rq);
+        continue;
+      }
       if (isHistoryQueue(rq.queue)) {
         const dest = rq.queue.slice(historyQueueName('').length);
         const epoch = epochs.get(dest);
@@ -105,7 +126,7 @@ export class Router implements QueueHooks {
     }
     // A history whose messages are all gone cannot say where its numbering was: it starts
     // again under a new epoch, so that clients of the old one learn they must reload.
-    for (const dest of epochs.keys()) if (!this.histories.has(dest)) this.openBatch().state.push({ key: historyKey(dest), value: null });
+    for (const dest of epochs.keys()) if (!this.histories.has(dest)) this.commits.saveState(historyKey(dest), null);
     return n;
   }
 
@@ -145,7 +166,7 @@ export class Router implements QueueHooks {
         throw new StompboxError(ErrorCodes.QUEUE_FULL, `queue ${dest} is full (${policy.maxLength} messages); the message was not accepted`);
       }
       this.stats.published++;
-      return this.enqueueTo(existing ?? this.queue(dest), msg, policy.maxLength, true);
+      return this.enqueueTo(existing ?? this.queue(dest), msg, policy.maxLength);
     }
     this.stats.published++;
     let done: Promise<void> | undefined;
@@ -168,41 +189,35 @@ export class Router implements QueueHooks {
         sub.send(entry, n);
       } else sub.park(entry);
     }
-    if (this.durables.size > 0) done = this.toDurables(msg, done !== undefined) ?? done;
+    if (this.durables.size > 0) done = this.toDurables(msg) ?? done;
+    // Stored on the way by someone else (a kept MQTT session's queue, the retained
+    // messages): the publisher's acknowledgement waits for that too.
+    if (done === undefined && msg.batch !== undefined && msg.batch === this.commits.current) done = this.commits.pending;
     return done;
   }
 
   /**
    * Adds a message to a queue, dead-lettering the oldest past `max` (drop-head), and
-   * records it when persistent (`storeBody`: its body is not yet in this batch).
+   * records it when persistent (its body once per batch).
    */
-  private enqueueTo(q: Queue, msg: Message, max: number, storeBody: boolean): Promise<void> | undefined {
+  private enqueueTo(q: Queue, msg: Message, max: number): Promise<void> | undefined {
     if (max > 0 && q.depth >= max) {
       const oldest = q.messages.shift();
       if (oldest !== undefined) this.deadLetter(q.destination, q.name, oldest, 'max-length');
     }
-    let done: Promise<void> | undefined;
-    if (msg.persistent) {
-      const b = this.openBatch();
-      if (storeBody) b.messages.push(msg);
-      b.enqueue.push({ queue: q.name, id: msg.id, seq: msg.seq });
-      msg.batch = b;
-      done = this.batchDone as Promise<void>;
-    }
+    const done = msg.persistent ? this.commits.store(q.name, msg) : undefined;
     q.enqueue(keep(msg));
     return done;
   }
 
   /** Topic messages also go to the queues of the durable subscriptions bound to them. */
-  private toDurables(msg: Message, bodyStored: boolean): Promise<void> | undefined {
+  private toDurables(msg: Message): Promise<void> | undefined {
     const bound = this.bindings.match(msg.destination, msg.seq);
     let done: Promise<void> | undefined;
-    let stored = bodyStored;
     for (let i = 0; i < bound.length; i++) {
       const b = bound[i];
       if (b.selector !== undefined && !b.selector((name) => messageHeader(msg, name))) continue;
-      done = this.enqueueTo(b.queue, msg, this.opts.maxQueueLength ?? 0, !stored) ?? done;
-      if (msg.persistent) stored = true;
+      done = this.enqueueTo(b.queue, msg, this.opts.maxQueueLength ?? 0) ?? done;
     }
     return done;
   }
@@ -218,20 +233,17 @@ export class Router implements QueueHooks {
     if (policy.history === 0) return undefined;
     const dest = msg.destination;
     let h = this.histories.get(dest);
-    const b = this.openBatch();
     if (h === undefined) {
       h = new TopicHistory(dest, newEpoch());
       this.histories.set(dest, h);
-      b.state.push({ key: historyKey(dest), value: { epoch: h.epoch } });
+      this.commits.saveState(historyKey(dest), { epoch: h.epoch });
     }
     const position = h.add(keep(msg));
     msg.headers.push(POSITION_HEADER, String(position), EPOCH_HEADER, h.epoch);
     const queue = historyQueueName(dest);
-    b.messages.push(msg);
-    b.enqueue.push({ queue, id: msg.id, seq: msg.seq });
-    msg.batch = b;
+    const done = this.commits.store(queue, msg);
     for (const m of h.trim(policy.history, policy.historyAgeMs, Date.now())) this.unstore(queue, m);
-    return msg.persistent ? (this.batchDone as Promise<void>) : undefined;
+    return msg.persistent ? done : undefined;
   }
 
   /**
@@ -248,7 +260,7 @@ export class Router implements QueueHooks {
       // No message yet: the history starts now, so that its epoch can be named.
       h = new TopicHistory(destination, newEpoch());
       this.histories.set(destination, h);
-      this.openBatch().state.push({ key: historyKey(destination), value: { epoch: h.epoch } });
+      this.commits.saveState(historyKey(destination), { epoch: h.epoch });
     }
     const queue = historyQueueName(destination);
     const dropped = h.trim(policy.history, policy.historyAgeMs, Date.now());
@@ -278,7 +290,7 @@ export class Router implements QueueHooks {
     }
     if (b === undefined) {
       b = this.bind(spec);
-      this.openBatch().state.push({ key: bindingKey(spec.name), value: bindingRecord(spec) });
+      this.commits.saveState(bindingKey(spec.name), bindingRecord(spec));
       changed = true;
     }
     b.queue.addConsumer(sub);
@@ -295,7 +307,7 @@ export class Router implements QueueHooks {
     if (b === undefined) return false;
     this.durables.delete(name);
     this.bindings.remove(b.spec.destination, b);
-    this.openBatch().state.push({ key: bindingKey(name), value: null });
+    this.commits.saveState(bindingKey(name), null);
     const q = b.queue;
     while (q.messages.length > 0) {
       const e = q.messages.shift() as Entry;
@@ -387,13 +399,16 @@ export class Router implements QueueHooks {
     if (sub.ackMode === 'auto') this.unstore(queue.name, m);
     // The delivery count is stored too, so that after a crash a message that was out
     // with a consumer comes back `redelivered` and still counts towards maxDeliveries.
-    else this.amendable(m).deliveries.push({ queue: queue.name, id: m.id, count: entry.deliveries });
+    else this.commits.amendable(m).deliveries.push({ queue: queue.name, id: m.id, count: entry.deliveries });
   }
 
-  /** QueueHooks: an expired message is dead-lettered. */
+  /** QueueHooks: an expired message is dead-lettered (or just dropped, for a queue that says so). */
   expired(queue: Queue, entry: Entry): void {
     this.stats.expired++;
-    if (!queue.deadLetters) return;
+    if (!queue.deadLetters) {
+      if (entry.msg.persistent && queue.durable) this.unstore(queue.name, entry.msg);
+      return;
+    }
     this.deadLetter(queue.destination, queue.destination, entry, 'expired');
   }
 
@@ -412,57 +427,29 @@ export class Router implements QueueHooks {
     const dead = newMessage(this.opts.deadLetterQueue, headers, m.body, m.persistent, 0);
     // The DLQ's own bound applies as drop-head: a dead letter is never refused back to anyone.
     this.stats.published++;
-    this.enqueueTo(this.queue(dead.destination), dead, this.policies.for(dead.destination).maxLength, true);
+    this.enqueueTo(this.queue(dead.destination), dead, this.policies.for(dead.destination).maxLength);
+  }
+
+  // --- the store, for the router and for components that keep their own records ---
+
+  /** Records that `queue` references `msg` (its body stored once per batch); resolves when durable. */
+  store(queue: string, msg: Message): Promise<void> {
+    return this.commits.store(queue, msg);
+  }
+
+  /** `queue` no longer references `m` (cancelling the write if it has not begun); resolves when durable. */
+  unstore(queue: string, m: Message): Promise<void> {
+    return this.commits.unstore(queue, m);
   }
 
   /**
-   * The batch to record a change to `m`'s references in: the one that stores `m`
-   * while the store has not begun applying it (the change then cancels the write),
-   * else this turn's.
+   * Puts a state record (null deletes it) in this turn's batch, atomic with the
+   * messages of the turn; the last value of a key in a turn wins. Keys are
+   * namespaced by their owner (`mqtt-session/...`). Resolves when durable.
    */
-  private amendable(m: Message): StoreBatch {
-    const b = m.batch;
-    return b !== undefined && b.sealed !== true ? b : this.openBatch();
+  saveState(key: string, value: StateValue | null): Promise<void> {
+    return this.commits.saveState(key, value);
   }
-
-  /** `queue` no longer references `m`; resolves when that is durable. */
-  private unstore(queue: string, m: Message): Promise<void> {
-    const b = this.amendable(m);
-    b.remove.push({ queue, id: m.id, seq: m.seq });
-    return this.doneOf.get(b) as Promise<void>;
-  }
-
-  private openBatch(): StoreBatch {
-    if (this.batch !== null) return this.batch;
-    const batch = (this.batch = emptyBatch());
-    const done = new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        this.batch = null;
-        this.batchDone = null;
-        if (batchIsEmpty(batch)) {
-          batch.sealed = true;
-          return resolve();
-        }
-        this.opts.store.commit(batch).then(
-          () => {
-            // Committed: nothing may amend it any more, and its messages need not pin it.
-            for (const m of batch.messages) (m as Message).batch = undefined;
-            resolve();
-          },
-          (err: unknown) => {
-            this.opts.onStoreError?.(err);
-            reject(err);
-          },
-        );
-      });
-    });
-    // A commit failure is reported through onStoreError; callers that wait on it see the rejection.
-    done.catch(() => undefined);
-    this.batchDone = done;
-    this.doneOf.set(batch, done);
-    return batch;
-  }
-
 
   /**
    * The store commit of this turn, if anything was recorded in it: a RECEIPT for an
@@ -470,12 +457,12 @@ export class Router implements QueueHooks {
    * after a crash once the client was told.
    */
   pendingCommit(): Promise<void> | undefined {
-    return this.batchDone ?? undefined;
+    return this.commits.pending;
   }
 
   /** Waits for the batch under way, if any (used at shutdown). */
   async flush(): Promise<void> {
-    if (this.batchDone !== null) await this.batchDone.catch(() => undefined);
+    await this.commits.flush();
   }
 
   /** Counts for the management API and tests. */

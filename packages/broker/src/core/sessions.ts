@@ -9,9 +9,15 @@
  * - `expireAfter(id, ms, onExpire)` ends an offline session unless `keep(id)` is
  *   called first (the client came back); `ms` = Infinity never expires.
  * - Every change a restart must not lose goes through `persistence` (`save` with
- *   the session's current `SessionState`, `remove` when it ends). Phase 1 has no
- *   persistence: sessions live as long as the broker process. Phase 2 implements
- *   `SessionPersistence` over the store and `load()`s the states at start-up.
+ *   the session's current `SessionState`, `remove` when it ends, also when the
+ *   session stops being kept). `save` returns the store commit that makes the state
+ *   durable, for an acknowledgement that must wait for it (an MQTT SUBACK).
+ * - A session restored after a restart is registered like any other; its expiry
+ *   counts from the restart (the broker cannot know how long it was down).
+ *
+ * The MQTT implementation is mqtt/persistence.ts (state records in the store) and
+ * mqtt/restore.ts (start-up). What changes with every message (in-flight packet
+ * ids) is the protocol's own record, not part of `SessionState`.
  */
 export interface SessionSubscriptionState {
   /** The routing destination or pattern (`/topic/a.*`), or the protocol's own filter. */
@@ -29,18 +35,17 @@ export interface SessionState {
   subscriptions: SessionSubscriptionState[];
   /** The name of the queue its offline messages wait in, if any. */
   queue: string | undefined;
-  /** MQTT: inbound QoS 2 packet ids received and not yet released (PUBREL). */
-  awaitingRelease: number[];
 }
 
 export interface SessionPersistence {
-  save(state: SessionState): void;
+  /** Records the state; resolves when it is durable (undefined: nothing is stored). */
+  save(state: SessionState): Promise<void> | undefined;
   remove(clientId: string): void;
 }
 
 const NO_PERSISTENCE: SessionPersistence = { save: () => undefined, remove: () => undefined };
 
-export class SessionRegistry<S extends { readonly clientId: string }> {
+export class SessionRegistry<S extends { readonly clientId: string; readonly persistent: boolean }> {
   private readonly byId = new Map<string, S>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   readonly persistence: SessionPersistence;
@@ -62,12 +67,13 @@ export class SessionRegistry<S extends { readonly clientId: string }> {
     this.byId.set(session.clientId, session);
   }
 
-  /** Removes the session (its state too) if it is still the registered one. */
+  /** Removes the session (its stored state too, when it is kept) if it is still the registered one. */
   delete(session: S): void {
     if (this.byId.get(session.clientId) !== session) return;
     this.keep(session.clientId);
     this.byId.delete(session.clientId);
-    this.persistence.remove(session.clientId);
+    // A session that is not kept has nothing stored: no write for every clean disconnect.
+    if (session.persistent) this.persistence.remove(session.clientId);
   }
 
   values(): IterableIterator<S> {

@@ -96,6 +96,17 @@ export class Subscription {
   }
 
   /**
+   * Holds an entry as delivered and not yet acked without sending it: a delivery
+   * that was under way when the broker stopped, restored from the store, which its
+   * session sends again itself. Returns its tag.
+   */
+  hold(entry: Entry): number {
+    const tag = nextTag++;
+    this.unacked.set(tag, entry);
+    return tag;
+  }
+
+  /**
    * Takes acked (or nacked) entries out: `cumulative` (ack mode `client`) takes every
    * delivery up to and including `tag` (STOMP 1.2 §ACK: "all messages ... up to"),
    * otherwise just that one. Returns undefined when the tag is unknown.

@@ -83,7 +83,8 @@ export function handleConnect(conn: MqttConnection, p: IConnectPacket): void {
     session = new MqttSession(state, clientId);
     state.sessions.add(session);
   }
-  session.expiryInterval = expiry;
+  // A kept session is recorded in the store (persistence.ts); one no longer kept leaves it.
+  session.setExpiry(expiry);
   session.maxInflight = Math.min(config.mqttMaxInflight, props?.receiveMaximum ?? 65535);
   conn.session = session;
 

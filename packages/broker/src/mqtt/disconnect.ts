@@ -16,7 +16,7 @@ export function handleDisconnect(conn: MqttConnection, p: IDisconnectPacket): vo
     if (session.expiryInterval === 0 && expiry > 0) {
       throw new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, 'Session Expiry Interval raised from 0 at DISCONNECT (MQTT 5 §3.14.2.2.2)');
     }
-    session.expiryInterval = Math.min(expiry, conn.ctx.config.mqttMaxSessionExpiry);
+    session.setExpiry(Math.min(expiry, conn.ctx.config.mqttMaxSessionExpiry));
   }
   conn.normalDisconnect = !(conn.v5 && p.reasonCode === Reason.DISCONNECT_WITH_WILL);
   // [MQTT-3.14.4-1] the server closes the network connection.

@@ -5,19 +5,21 @@
  * went to a queue that keeps it), in the order the PUBLISH packets came
  * ([MQTT-4.6.0-2]). QoS 2 is method B of MQTT 5 §4.3.3: the message is routed when it
  * arrives and its packet id remembered until PUBREL, so a re-sent PUBLISH with that
- * id is not routed twice ([MQTT-4.3.3-9]).
+ * id is not routed twice ([MQTT-4.3.3-9]). In a kept session that packet id is
+ * recorded in the same store batch as the message (persistence.ts), so a PUBLISH
+ * re-sent after a broker crash is not routed twice either.
  */
 import type { IPublishPacket } from 'mqtt-packet';
 import { newMessage } from '../core/message.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
+import { inOrder } from './in-order.js';
 import { headersOf } from './properties.js';
 import { Reason } from './reason-codes.js';
 import { route } from './route.js';
 import { checkTopicName, topicToDestination } from './topic-map.js';
 
 const EMPTY = Buffer.alloc(0);
-const RESOLVED = Promise.resolve();
 
 export function handlePublish(conn: MqttConnection, p: IPublishPacket): void {
   const qos = p.qos;
@@ -35,8 +37,8 @@ export function handlePublish(conn: MqttConnection, p: IPublishPacket): void {
       throw new StompboxError(ErrorCodes.MQTT_RECEIVE_MAXIMUM_EXCEEDED, `more than ${conn.ctx.config.mqttMaxInflight} unacknowledged QoS 1/2 PUBLISH packets (Receive Maximum)`);
     }
     if (qos === 2 && session.awaitingRelease?.has(pid)) {
-      // A re-sent PUBLISH of a message already routed: acknowledge again, route nothing.
-      conn.sendAck(5, pid);
+      // A re-sent PUBLISH of a message already routed: acknowledge again (after what is still waiting), route nothing.
+      inOrder(conn, undefined, () => conn.sendAck(5, pid));
       return;
     }
   }
@@ -69,6 +71,8 @@ export function handlePublish(conn: MqttConnection, p: IPublishPacket): void {
     if (conn.state.noLocalSubscriptions > 0) conn.state.origins.set(msg, session);
     try {
       done = route(conn.state, msg, qos, p.retain, conn.ctx.events.wants.published ? conn.info : undefined);
+      // Method B: the packet id is kept from now on; a kept session records it with the message.
+      if (qos === 2) done = session.received(pid) ?? done;
     } catch (err) {
       // A queue whose policy refuses when full: MQTT 5 answers with "quota exceeded", 3.1.1 can only close.
       if (!(err instanceof StompboxError) || !conn.v5 || qos === 0) throw err;
@@ -91,7 +95,6 @@ function acknowledge(conn: MqttConnection, qos: number, pid: number, done: Promi
   const session = conn.session!;
   conn.inboundInflight++;
   const send = () => {
-    if (conn.closing) return;
     if (qos === 1) {
       conn.inboundInflight--;
       conn.sendAck(4, pid, reason, why);
@@ -102,20 +105,8 @@ function acknowledge(conn: MqttConnection, qos: number, pid: number, done: Promi
       conn.sendAck(5, pid, reason, why);
     }
   };
-  if (done === undefined && conn.ackWaiting === 0) return send();
-  conn.ackWaiting++;
-  const tail = (conn.ackTail ?? RESOLVED).then(() => done);
-  conn.ackTail = tail.then(
-    () => {
-      conn.ackWaiting--;
-      if (conn.ackWaiting === 0) conn.ackTail = undefined;
-      send();
-    },
-    () => {
-      conn.ackWaiting--;
-      conn.fail(new StompboxError(ErrorCodes.STORE_FAILED, 'the message could not be stored'));
-    },
-  );
+  // Not stored after all: a PUBLISH re-sent with this id must be routed, not taken for a duplicate.
+  inOrder(conn, done, send, qos === 2 ? () => session.released(pid) : undefined);
 }
 
 /** MQTT 5 §3.3.2.3.4 topic aliases set by the client. */

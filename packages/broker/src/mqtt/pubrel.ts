@@ -6,14 +6,17 @@
  */
 import type { IPubrelPacket } from 'mqtt-packet';
 import type { MqttConnection } from './connection.js';
+import { inOrder } from './in-order.js';
 import { Reason } from './reason-codes.js';
 
 export function handlePubrel(conn: MqttConnection, p: IPubrelPacket): void {
   const pid = p.messageId ?? 0;
-  const waiting = conn.session!.awaitingRelease;
-  if (waiting !== undefined && waiting.delete(pid)) {
+  const session = conn.session!;
+  if (session.awaitingRelease?.has(pid) === true) {
     conn.inboundInflight = Math.max(0, conn.inboundInflight - 1);
-    conn.sendAck(7, pid);
+    // A kept session: PUBCOMP once the id is gone from the store too, or after a crash a new
+    // PUBLISH reusing the id would be taken for a duplicate and lost.
+    inOrder(conn, session.released(pid), () => conn.sendAck(7, pid));
     return;
   }
   conn.sendAck(7, pid, conn.v5 ? Reason.PACKET_IDENTIFIER_NOT_FOUND : 0);

@@ -15,15 +15,20 @@
  * - `$queue/<name>`: a consumer of that queue; `$share/<group>/<filter>`: a member
  *   of the group's queue (shared.ts).
  * PUBACK (QoS 1) and PUBCOMP (QoS 2) acknowledge the core delivery (router.ack).
+ *
+ * A kept session (expiry interval > 0) is also in the store (persistence.ts): its
+ * queue is durable, and its state and in-flight window are recorded as they change,
+ * so that restore.ts brings it back after a restart.
  */
 import { BoundQueue } from '../core/bound-queue.js';
 import type { Message } from '../core/message.js';
-import { Subscription, type DeliveryTarget } from '../core/subscription.js';
+import { Subscription, type DeliveryTarget, type Entry } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
-import { mqttEncoding, type Delivery, type MqttEncoding } from './publish-writer.js';
+import { sessionQueueName, type InflightRecord, type MqttSessionStore } from './persistence.js';
+import { describeDelivery } from './delivery.js';
+import { mqttEncoding, type Delivery } from './publish-writer.js';
 import type { MqttState } from './state.js';
-import { patternMatches } from './topic-map.js';
 import { publishWill, type Will } from './will.js';
 
 export type SubKind = 'direct' | 'bound' | 'queue' | 'share' | 'session';
@@ -69,7 +74,7 @@ export class MqttSession implements DeliveryTarget {
   expiryInterval = 0;
   readonly subs = new Map<string, SubInfo>();
   /** QoS 1/2 topic filters, in subscription order (they feed `bound`). */
-  private boundFilters: SubInfo[] = [];
+  private boundFilters: readonly SubInfo[] = [];
   private bound: BoundQueue | undefined;
   private queueSub: Subscription | undefined;
   /** Outgoing QoS 1/2 messages by packet id, in send order. */
@@ -119,7 +124,7 @@ export class MqttSession implements DeliveryTarget {
       return;
     }
     const e = mqttEncoding(msg);
-    if (!this.describe(sub.ext as SubInfo, msg, e, c.v5)) {
+    if (!describeDelivery(d, this, this.boundFilters, sub.ext as SubInfo, msg, e, c.v5)) {
       if (tag !== 0) this.settle(sub, tag);
       return;
     }
@@ -143,52 +148,7 @@ export class MqttSession implements DeliveryTarget {
     if (!c.sendPublish(msg, e, d, 1)) {
       this.inflight.delete(pid);
       this.settle(sub, tag);
-    }
-  }
-
-  /**
-   * Fills `d` (QoS, RETAIN, subscription identifiers) for a delivery through `info`.
-   * Returns false when the message is not for this client after all (No Local, or no
-   * QoS 1/2 filter matches it any more).
-   */
-  private describe(info: SubInfo, msg: Message, e: MqttEncoding, v5: boolean): boolean {
-    d.subIds = null;
-    if (info.kind !== 'session') {
-      if (info.noLocal && this.state.origins.get(msg) === this) return false;
-      d.qos = info.qos < e.qos ? info.qos : e.qos;
-      // 3.1.1 [MQTT-3.3.1-9]: a live message goes out with RETAIN 0; MQTT 5 [MQTT-3.3.1-12] [MQTT-3.3.1-13]: unless Retain As Published.
-      d.retain = e.retainedCopy || (v5 && info.retainAsPublished && e.retain);
-      d.subId = v5 ? info.id : 0;
-      return true;
-    }
-    // The session queue: the filters that match say the QoS ([MQTT-3.3.5-1]: the highest), RETAIN and identifiers.
-    const filters = this.boundFilters;
-    if (filters.length === 1) {
-      const f = filters[0];
-      if (f.noLocal && !e.retainedCopy && this.state.origins.get(msg) === this) return false;
-      d.qos = f.qos < e.qos ? f.qos : e.qos;
-      d.retain = e.retainedCopy || (v5 && f.retainAsPublished && e.retain);
-      d.subId = v5 ? f.id : 0;
-      return true;
-    }
-    let best = -1;
-    let rap = false;
-    d.subId = 0;
-    const origin = this.state.noLocalSubscriptions > 0 ? this.state.origins.get(msg) : undefined;
-    for (const f of filters) {
-      if (!patternMatches(f.pattern, msg.destination)) continue;
-      if (f.noLocal && origin === this && !e.retainedCopy) continue;
-      if (f.qos > best) best = f.qos;
-      rap ||= f.retainAsPublished;
-      if (v5 && f.id !== 0) {
-        if (d.subId === 0) d.subId = f.id;
-        else (d.subIds ??= []).push(f.id);
-      }
-    }
-    if (best < 0) return false;
-    d.qos = best < e.qos ? best : e.qos;
-    d.retain = e.retainedCopy || (v5 && rap && e.retain);
-    return true;
+    } else if (sub === this.queueSub) this.kept?.sent(this, pid, msg.id, d.qos, false);
   }
 
   private allocatePacketId(): number {
@@ -226,6 +186,8 @@ export class MqttSession implements DeliveryTarget {
       return true;
     }
     f.released = true;
+    const e = f.sub === this.queueSub ? f.sub.unacked.get(f.tag) : undefined;
+    if (e !== undefined) this.kept?.sent(this, pid, e.msg.id, 2, true);
     this.conn?.sendAck(6, pid);
     return true;
   }
@@ -242,6 +204,7 @@ export class MqttSession implements DeliveryTarget {
     const wasFull = this.inflight.size >= this.maxInflight;
     this.inflight.delete(pid);
     this.settle(f.sub, f.tag);
+    if (f.sub === this.queueSub) this.kept?.done(this, pid);
     if (wasFull) this.refillAll();
   }
 
@@ -278,12 +241,14 @@ export class MqttSession implements DeliveryTarget {
       const entry = f.sub.unacked.get(f.tag);
       if (entry === undefined) {
         this.inflight.delete(pid);
+        this.kept?.done(this, pid);
         continue;
       }
       const e = mqttEncoding(entry.msg);
-      if (!this.describe(f.sub.ext as SubInfo, entry.msg, e, conn.v5)) {
+      if (!describeDelivery(d, this, this.boundFilters, f.sub.ext as SubInfo, entry.msg, e, conn.v5)) {
         this.inflight.delete(pid);
         this.settle(f.sub, f.tag);
+        this.kept?.done(this, pid);
         continue;
       }
       d.qos = f.qos;
@@ -303,13 +268,88 @@ export class MqttSession implements DeliveryTarget {
       this.end();
       return;
     }
+    this.scheduleExpiry();
+  }
+
+  /** Ends the session once its expiry interval has passed from now, unless a client resumes it first. */
+  scheduleExpiry(): void {
     const ms = this.expiryInterval >= 0xffffffff ? Infinity : this.expiryInterval * 1000;
     this.state.sessions.expireAfter(this.clientId, ms, () => this.end());
+  }
+
+  // --- kept across restarts (persistence.ts) ------------------------------------
+
+  /**
+   * Sets the Session Expiry Interval. A session kept after its connection is kept
+   * across restarts too: its queue becomes durable (with what it holds) and its
+   * state is recorded; one that is no longer kept leaves the store. Returns the
+   * commit that records it, when there is one.
+   */
+  setExpiry(seconds: number): Promise<void> | undefined {
+    const was = this.persistent;
+    this.expiryInterval = seconds;
+    const now = this.persistent;
+    this.bound?.setDurable(now, this.queueSub?.unacked.values() ?? []);
+    if (was !== now) this.state.store.all(this, now);
+    if (now) return this.persist();
+    if (was) this.state.sessions.persistence.remove(this.clientId);
+    return undefined;
+  }
+
+  /** Records the session's state (subscriptions, expiry) when it is kept; resolves when durable. */
+  persist(): Promise<void> | undefined {
+    return this.persistent && !this.ended ? this.state.sessions.persistence.save(this.snapshot()) : undefined;
+  }
+
+  /** Where the exchanges under way are recorded: the store, while the session is kept. */
+  private get kept(): MqttSessionStore | undefined {
+    return this.persistent && !this.ended ? this.state.store : undefined;
+  }
+
+  /**
+   * A QoS 2 message came in and was routed: its packet id is kept until PUBREL
+   * (method B, MQTT 5 §4.3.3). Returns the commit that records it in a kept session
+   * (the same batch as the message), which the PUBREC waits for.
+   */
+  received(pid: number): Promise<void> | undefined {
+    (this.awaitingRelease ??= new Set()).add(pid);
+    return this.kept?.inbound(this, pid, true);
+  }
+
+  /** The QoS 2 message under `pid` is released (PUBREL); the commit PUBCOMP waits for in a kept session. */
+  released(pid: number): Promise<void> | undefined {
+    this.awaitingRelease?.delete(pid);
+    return this.kept?.inbound(this, pid, false);
+  }
+
+  /**
+   * After a restart: the session's queue as stored, and what was in flight when the
+   * broker stopped, taken out of the queue and held unacknowledged under its packet
+   * id, to be sent again first (PUBLISH with DUP, or PUBREL) when the client returns.
+   */
+  restore(rec: InflightRecord, hadQueue: boolean): void {
+    const found: { pid: number; entry: Entry; qos: number; released: boolean }[] = [];
+    if (hadQueue || this.bound !== undefined) {
+      const msgs = this.ensureBound().queue.messages;
+      for (const [pid, id, qos, released] of rec.out) {
+        let i = 0;
+        while (i < msgs.length && msgs.at(i).msg.id !== id) i++;
+        if (i < msgs.length) found.push({ pid, entry: msgs.removeAt(i), qos, released: released === 1 });
+        else this.state.store.done(this, pid); // acknowledged, and its record not deleted in time
+      }
+    }
+    // Sent again in the order they were first sent: publish order.
+    const sub = this.queueSub as Subscription;
+    for (const f of found.sort((a, b) => a.entry.msg.seq - b.entry.msg.seq)) {
+      this.inflight.set(f.pid, { sub, tag: sub.hold(f.entry), qos: f.qos, released: f.released });
+    }
+    if (rec.in.length > 0) this.awaitingRelease = new Set(rec.in);
   }
 
   /** Ends the session: subscriptions, queue and in-flight state go; a delayed will is sent now. */
   end(): void {
     if (this.ended) return;
+    if (this.persistent) this.state.store.all(this, false);
     this.ended = true;
     for (const info of [...this.subs.values()]) this.removeSubscription(info);
     if (this.queueSub !== undefined && this.bound !== undefined) this.bound.removeConsumer(this.queueSub);
@@ -414,7 +454,7 @@ export class MqttSession implements DeliveryTarget {
   private ensureBound(): BoundQueue {
     if (this.bound !== undefined) return this.bound;
     const cfg = this.state.ctx.config;
-    const b = (this.bound = new BoundQueue(this.state.ctx.router, `mqtt-session/${encodeURIComponent(this.clientId)}`, cfg.mqttMaxOfflineMessages));
+    const b = (this.bound = new BoundQueue(this.state.ctx.router, sessionQueueName(this.clientId), cfg.mqttMaxOfflineMessages, this.persistent));
     const sub = (this.queueSub = new Subscription(this, { id: 'mqtt-session', destination: b.name, ackMode: 'client-individual', prefetch: cfg.mqttMaxInflight, maxPending: 0 }));
     sub.ext = SESSION_QUEUE;
     b.addConsumer(sub);
@@ -430,7 +470,7 @@ export class MqttSession implements DeliveryTarget {
     }
   }
 
-  /** The session's subscriptions as the store will keep them (phase 2). */
+  /** The session's state as the store keeps it (persistence.ts). */
   snapshot(): import('../core/sessions.js').SessionState {
     return {
       clientId: this.clientId,
@@ -441,7 +481,6 @@ export class MqttSession implements DeliveryTarget {
         options: { qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished, retainHandling: s.retainHandling, identifier: s.id },
       })),
       queue: this.bound?.name,
-      awaitingRelease: [...(this.awaitingRelease ?? [])],
     };
   }
 }

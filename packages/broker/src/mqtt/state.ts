@@ -7,6 +7,7 @@ import type { BrokerContext } from '../context.js';
 import type { Message } from '../core/message.js';
 import { SessionRegistry } from '../core/sessions.js';
 import type { MqttConnection } from './connection.js';
+import { MqttSessionStore } from './persistence.js';
 import type { MqttSession } from './session.js';
 import { SharedGroups } from './shared.js';
 
@@ -22,6 +23,8 @@ export interface MqttStats {
 export class MqttState {
   readonly ctx: BrokerContext;
   readonly sessions: SessionRegistry<MqttSession>;
+  /** Kept sessions in the store (persistence.ts); also the registry's persistence hook. */
+  readonly store: MqttSessionStore;
   readonly shares: SharedGroups;
   /** Open MQTT connections (connected or still in CONNECT). */
   readonly connections = new Set<MqttConnection>();
@@ -35,7 +38,8 @@ export class MqttState {
 
   constructor(ctx: BrokerContext) {
     this.ctx = ctx;
-    this.sessions = new SessionRegistry<MqttSession>();
+    this.store = new MqttSessionStore(ctx.router);
+    this.sessions = new SessionRegistry<MqttSession>(this.store);
     this.shares = new SharedGroups(ctx.router, ctx.config.mqttMaxOfflineMessages);
   }
 }

@@ -5,6 +5,7 @@
 import type { IUnsubscribePacket } from 'mqtt-packet';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
+import { inOrder } from './in-order.js';
 import { unsubackPacket } from './packets.js';
 import { Reason } from './reason-codes.js';
 import { filterToDestination } from './topic-map.js';
@@ -23,5 +24,7 @@ export function handleUnsubscribe(conn: MqttConnection, p: IUnsubscribePacket): 
       events.fire('unsubscribed', { client: conn.info, destination: info?.pattern ?? filterToDestination(filter), topic: filter, qos: info?.qos ?? 0 });
     }
   }
-  conn.write(unsubackPacket(conn.version, pid, codes));
+  // A kept session: UNSUBACK once the store no longer has the subscription (a crash cannot bring it back).
+  const packet = unsubackPacket(conn.version, pid, codes);
+  inOrder(conn, codes.includes(Reason.SUCCESS) ? session.persist() : undefined, () => conn.write(packet));
 }

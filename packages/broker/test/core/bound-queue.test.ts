@@ -6,28 +6,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BoundQueue } from '../../src/core/bound-queue.js';
-import { Router } from '../../src/core/router.js';
 import { TopicIndex } from '../../src/core/topic-index.js';
-import { MemoryStore } from '../../src/store/memory.js';
 import type { Subscription } from '../../src/core/subscription.js';
-import type { StoreBatch } from '../../src/store/types.js';
-import { FakeTarget, makeSub, msg, turn } from './fake-target.js';
-
-async function router(): Promise<{ router: Router; commits: StoreBatch[] }> {
-  const store = new MemoryStore();
-  await store.open();
-  const commits: StoreBatch[] = [];
-  const commit = store.commit.bind(store);
-  store.commit = (b: StoreBatch) => {
-    commits.push(b);
-    return commit(b);
-  };
-  return { router: new Router({ store, maxDeliveries: 0, deadLetterQueue: '/queue/dlq' }), commits };
-}
+import { FakeTarget, makeSub, msg, recordingRouter, turn } from './fake-target.js';
 
 describe('BoundQueue', () => {
   it('a message matching several patterns is queued once, in publish order, and the bound drops the oldest', async () => {
-    const { router: r } = await router();
+    const { router: r } = await recordingRouter();
     const b = new BoundQueue(r, 'bq/1', 3);
     b.bind('/topic/a.*');
     b.bind('/topic/a.#');
@@ -41,7 +26,7 @@ describe('BoundQueue', () => {
   });
 
   it('a non-durable queue: persistent messages through it cause no store writes', async () => {
-    const { router: r, commits } = await router();
+    const { router: r, commits } = await recordingRouter();
     const b = new BoundQueue(r, 'bq/2', 100);
     b.bind('/topic/p');
     const t = new FakeTarget();
@@ -56,7 +41,7 @@ describe('BoundQueue', () => {
   });
 
   it('what a removed consumer left unacked goes back to the head; destroy drops the queue', async () => {
-    const { router: r } = await router();
+    const { router: r } = await recordingRouter();
     const b = new BoundQueue(r, 'bq/3', 100);
     b.bind('/topic/q');
     const t1 = new FakeTarget();
@@ -78,7 +63,7 @@ describe('BoundQueue', () => {
 
 describe('BoundQueue: expiry', () => {
   it('an expired message is dropped, not dead-lettered (MQTT 5 §3.3.2.3.3)', async () => {
-    const { router: r } = await router();
+    const { router: r } = await recordingRouter();
     const b = new BoundQueue(r, 'bq/4', 100);
     b.bind('/topic/e');
     r.publish(msg('/topic/e', 'old', { expires: Date.now() - 1 }));

@@ -4,6 +4,9 @@
  * and messages.
  */
 import { newMessage, type Message } from '../../src/core/message.js';
+import { Router } from '../../src/core/router.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import type { StoreBatch } from '../../src/store/types.js';
 import { Subscription, type AckMode, type DeliveryTarget } from '../../src/core/subscription.js';
 import type { Selector } from '../../src/core/selector.js';
 
@@ -76,4 +79,16 @@ export function header(m: { headers: string[] }, name: string): string | undefin
 /** One event-loop turn: lets the router's group commit (scheduled with setImmediate) run. */
 export function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A router on a memory store (`store`, or a new one) that records every batch it commits. */
+export async function recordingRouter(store = new MemoryStore()): Promise<{ router: Router; store: MemoryStore; commits: StoreBatch[] }> {
+  await store.open();
+  const commits: StoreBatch[] = [];
+  const commit = store.commit.bind(store);
+  store.commit = (b: StoreBatch) => {
+    commits.push(b);
+    return commit(b);
+  };
+  return { router: new Router({ store, maxDeliveries: 0, deadLetterQueue: '/queue/dlq' }), store, commits };
 }

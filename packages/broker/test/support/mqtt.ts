@@ -6,8 +6,11 @@
  * malformed input and refusals that a well-behaved client would never send.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { after, before } from 'node:test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { generate, parser, type Packet } from 'mqtt-packet';
 import WebSocket from 'ws';
@@ -71,10 +74,53 @@ export function mqttBroker(args: string[] = []): MqttBrokerHandle {
     for (const r of raws) r.destroy();
     await broker?.stop();
   });
-  const url = (t: TransportName) => (t === 'tcp' ? `mqtt://127.0.0.1:${broker!.mqttPort}` : broker!.mqttWsUrl);
+  return connectors(() => broker!, clients, raws);
+}
+
+export interface RestartableBroker extends MqttBrokerHandle {
+  /** Starts the broker on the file's data directory (again). */
+  start(): Promise<SpawnedBroker>;
+  /** Kills it (SIGKILL: no shutdown, what is not committed is lost; or `SIGTERM`, a graceful stop) and drops its clients. */
+  crash(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * A broker whose data directory outlives it, for tests that crash it and start it
+ * again (one data directory for the whole file; every test starts the broker itself,
+ * and whatever is left running is killed after each test).
+ */
+export function restartableBroker(args: string[] = []): RestartableBroker {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-mqtt-durable-'));
+  let broker: SpawnedBroker | undefined;
+  const clients: MqttClient[] = [];
+  const raws: RawMqtt[] = [];
+  const drop = () => {
+    for (const c of clients.splice(0)) c.end(true);
+    for (const r of raws.splice(0)) r.destroy();
+  };
+  const crash = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    drop();
+    await broker?.stop(signal);
+    broker = undefined;
+  };
+  afterEach(() => crash());
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Onto the connectors object itself: its `broker` getter must follow the restarts.
+  return Object.assign(connectors(() => broker!, clients, raws), {
+    async start() {
+      broker = await spawnBroker(['--data-dir', dataDir, ...args]);
+      return broker;
+    },
+    crash,
+  });
+}
+
+/** URLs, mqtt.js clients and raw clients of the broker `current()` returns, remembered for closing. */
+function connectors(current: () => SpawnedBroker, clients: MqttClient[], raws: RawMqtt[]): MqttBrokerHandle {
+  const url = (t: TransportName) => (t === 'tcp' ? `mqtt://127.0.0.1:${current().mqttPort}` : current().mqttWsUrl);
   return {
     get broker() {
-      return broker!;
+      return current();
     },
     url,
     async client(opts = {}) {
@@ -84,7 +130,7 @@ export function mqttBroker(args: string[] = []): MqttBrokerHandle {
       return c;
     },
     async raw(transport = 'tcp') {
-      const r = transport === 'tcp' ? await rawTcp(broker!.mqttPort) : await rawWs(broker!.mqttWsUrl);
+      const r = transport === 'tcp' ? await rawTcp(current().mqttPort) : await rawWs(current().mqttWsUrl);
       raws.push(r);
       return r;
     },
