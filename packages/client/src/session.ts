@@ -4,8 +4,9 @@
  * reconnecting, subscriptions or queues (client.ts does); the stompjs facade uses it
  * directly.
  */
-import { StompDecoder, encodeFrame, getHeader, utf8Decode, utf8Encode, type Frame, type StompVersion } from '@stompbox/stomp-codec';
+import { encodeFrame, getHeader, utf8Decode, utf8Encode, type Frame, type StompVersion } from '@stompbox/stomp-codec';
 import { ClientErrorCodes, StompboxClientError } from './errors.js';
+import { FrameReader } from './reader.js';
 import { Heartbeat, negotiate, realClock, type Clock } from './heartbeat.js';
 import type { Transport, TransportConnection } from './transports/types.js';
 
@@ -20,6 +21,8 @@ export interface SessionOptions {
   heartbeat: [number, number];
   /** ms from the start until CONNECTED (0 = none). */
   connectTimeout: number;
+  /** Largest frame accepted from the broker, in bytes (default 10 MiB). */
+  maxFrameSize?: number;
   clock?: Clock;
   debug?: (line: string) => void;
   onConnected(frame: Frame): void;
@@ -43,7 +46,7 @@ export class Session {
   connected = false;
   closed = false;
   private conn!: TransportConnection;
-  private readonly decoder: StompDecoder;
+  private readonly decoder: FrameReader;
   private heartbeat: Heartbeat | undefined;
   private readonly receipts = new Map<string, Pending>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -51,11 +54,11 @@ export class Session {
 
   constructor(readonly options: SessionOptions) {
     const o = options;
-    this.decoder = new StompDecoder({
-      nulOptional: true,
-      onFrame: (f) => this.frame(f),
-      onHeartbeat: () => o.debug?.('<<< PONG'),
-    });
+    this.decoder = new FrameReader(
+      (f) => this.frame(f),
+      () => o.debug?.('<<< PONG'),
+      o.maxFrameSize,
+    );
     if (o.connectTimeout > 0) {
       this.timer = setTimeout(
         () => this.fail(ClientErrorCodes.CONNECT_TIMEOUT, `no CONNECTED from ${o.url} within ${o.connectTimeout} ms`),
@@ -124,7 +127,7 @@ export class Session {
     if (this.options.debug && !(bytes.length === 1 && bytes[0] === 10)) this.options.debug(`<<< ${typeof data === 'string' ? data : utf8Decode(bytes)}`);
     try {
       this.decoder.push(bytes);
-      if (this.conn.messages) this.decoder.endOfMessage();
+      if (this.conn.messages) this.decoder.end();
     } catch (err) {
       this.fail(ClientErrorCodes.PROTOCOL, `bad frame from ${this.options.url}: ${(err as Error).message}`, undefined, err);
     }
