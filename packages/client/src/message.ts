@@ -2,7 +2,8 @@
  * A received MESSAGE. The body is copied out of the decoder's buffer once; its text is
  * decoded on first use (binary bodies never pay for it).
  */
-import { getHeader, headersToRecord, utf8Decode, type Frame } from '@stompbox/stomp-codec';
+import { getHeader, headersToRecord, type Frame } from '@stompbox/stomp-codec';
+import { utf8Decode } from './utf8.js';
 import { EPOCH, POSITION } from './recovery.js';
 
 export interface AckOptions {

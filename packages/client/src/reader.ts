@@ -14,8 +14,8 @@
  * headers, fails as soon as the bytes seen prove it. After a failure, the session
  * closes; the reader is not used again.
  */
+import { utf8Decode } from './utf8.js';
 import type { Frame, StompVersion } from '@stompbox/stomp-codec';
-import { utf8Decode } from '@stompbox/stomp-codec';
 
 export type ReaderErrorCode = 'STOMPBOX_ERR_FRAME_TOO_LARGE' | 'STOMPBOX_ERR_TOO_MANY_HEADERS' | 'STOMPBOX_ERR_MALFORMED_FRAME' | 'STOMPBOX_ERR_BAD_ESCAPE';
 

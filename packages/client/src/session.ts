@@ -4,7 +4,9 @@
  * reconnecting, subscriptions or queues (client.ts does); the stompjs facade uses it
  * directly.
  */
-import { encodeFrame, getHeader, utf8Decode, utf8Encode, type Frame, type StompVersion } from '@stompbox/stomp-codec';
+import { getHeader, type Frame, type StompVersion } from '@stompbox/stomp-codec';
+import { encodeFrame } from './encode.js';
+import { utf8Decode, utf8Encode } from './utf8.js';
 import { ClientErrorCodes, StompboxClientError } from './errors.js';
 import { FrameReader } from './reader.js';
 import { Heartbeat, negotiate, realClock, type Clock } from './heartbeat.js';
@@ -80,7 +82,7 @@ export class Session {
   /** Encodes and writes a frame (dropped once closed). */
   send(command: string, headers: string[], body?: Uint8Array | string): void {
     if (this.closed) return;
-    const bytes = encodeFrame(command, headers, body, { version: this.version });
+    const bytes = encodeFrame(command, headers, body, this.version);
     this.options.debug?.(`>>> ${utf8Decode(bytes)}`);
     this.heartbeat_?.sent();
     this.conn_.send(bytes, typeof body === 'object');
