@@ -56,6 +56,8 @@ export interface ClientOptions {
   /** ms that `disconnect()` waits for queued sends to be confirmed (default 10000). */
   flushTimeout?: number;
   debug?: (line: string) => void;
+  /** Largest frame accepted from the broker, in bytes (default 10 MiB); a larger one is a protocol error. */
+  maxFrameSize?: number;
   /** Time source for heart-beats (tests). */
   clock?: Clock;
 }
@@ -94,6 +96,8 @@ export class Client implements MessageOwner, SubscriptionOwner {
   private readonly queue_: OfflineQueue;
   private readonly listeners_: Listeners = {};
   private failures_ = 0;
+  /** Connections in a row ended by a protocol error (e.g. a frame over `maxFrameSize`). */
+  private broken_ = 0;
   private urlIndex_ = 0;
   private everConnected_ = false;
   private retry_: ReturnType<typeof setTimeout> | undefined;
@@ -154,6 +158,7 @@ export class Client implements MessageOwner, SubscriptionOwner {
       acceptVersion: o.acceptVersion ?? '1.2,1.1,1.0',
       heartbeat: [o.heartbeat?.outgoing ?? 10000, o.heartbeat?.incoming ?? 10000],
       connectTimeout: o.connectTimeout ?? 10000,
+      maxFrameSize: o.maxFrameSize,
       clock: o.clock,
       debug: o.debug,
       onConnected: (f) => this.opened_(session, url, f),
@@ -182,7 +187,14 @@ export class Client implements MessageOwner, SubscriptionOwner {
     this.session_ = undefined;
     this.queue_.connectionLost();
     this.emit_('disconnected', { url, code, reason, error: err });
-    if (err) this.emit_('error', err);
+    // A protocol error tends to come back on every connection (the same oversized
+    // message redelivered): it is reported once, and the connections it ends count as
+    // failures in a row although each got CONNECTED, so the backoff grows instead of
+    // reconnecting in a loop.
+    const broken = err?.code === ClientErrorCodes.PROTOCOL;
+    if (err && !(broken && this.broken_ > 0)) this.emit_('error', err);
+    if (broken) this.failures_ = this.broken_++;
+    else this.broken_ = 0;
     if (this.status === 'disconnecting' || this.status === 'disconnected') return;
     const r = this.options.reconnect;
     this.failures_++;

@@ -179,7 +179,10 @@ export class Session {
         const message = getHeader(f.headers, 'message') ?? utf8Decode(f.body);
         const id = getHeader(f.headers, 'receipt-id');
         const p = id === undefined ? undefined : this.receipts_.get(id);
-        const code = this.connected ? ClientErrorCodes.SERVER_ERROR : ClientErrorCodes.CONNECT_REFUSED;
+        // Only a refused login ends the client's retries: any other ERROR (a broker
+        // starting up, overloaded, a version it does not speak yet) is retried with backoff.
+        const refused = !this.connected && (getHeader(f.headers, 'code') === 'STOMPBOX_ERR_AUTH_FAILED' || LOGIN_REFUSED.test(message));
+        const code = refused ? ClientErrorCodes.CONNECT_REFUSED : ClientErrorCodes.SERVER_ERROR;
         const err = new StompboxClientError(code, `${o.url}: ${message}`, f);
         if (p !== undefined && id !== undefined) {
           this.receipts_.delete(id);
@@ -207,3 +210,5 @@ export class Session {
 }
 
 const LF = new Uint8Array([10]);
+/** How brokers word a refused login (RabbitMQ, ActiveMQ, Artemis, Stompbox, Spring). */
+const LOGIN_REFUSED = /auth|login|passcode|password|credential|access refused|denied|unauthori[sz]ed|forbidden/i;

@@ -24,6 +24,13 @@ export interface SubscribeOptions {
   resume?: boolean | StreamPosition;
   /** The broker could not replay what was missed: reload what you show. */
   onGap?: (gap: GapEvent) => void;
+  /**
+   * Without a callback: messages held for a loop that has not asked for them yet
+   * (default 1000). When full, the oldest held message is dropped and counted in
+   * `dropped`. For back-pressure at the broker instead, use a client ack mode and
+   * `headers: { 'prefetch-count': ... }`.
+   */
+  maxBuffered?: number;
 }
 
 export interface SubscriptionOwner {
@@ -33,6 +40,8 @@ export interface SubscriptionOwner {
 export class Subscription implements AsyncIterable<Message> {
   readonly ready: Promise<void>;
   active = true;
+  /** Messages dropped because the async iterator's buffer was full (see `maxBuffered`). */
+  dropped = 0;
   readonly tracker_: ResumeTracker | undefined;
   /** @internal settles `ready` */
   settle_!: (err?: Error) => void;
@@ -68,7 +77,10 @@ export class Subscription implements AsyncIterable<Message> {
       const w = this.waiter_;
       this.waiter_ = undefined;
       w({ value: m, done: false });
-    } else this.buffer_.push(m);
+    } else if (this.buffer_.push(m) > (this.options.maxBuffered ?? 1000)) {
+      this.buffer_.shift();
+      this.dropped++;
+    }
   }
 
   /** @internal the subscription ended: a waiting iterator finishes. */
