@@ -4,7 +4,7 @@
  * is written, so replies to queued sends are not missed), the offline queue, and
  * recovery of what was missed. One connection's frames are handled by session.ts.
  */
-import { getHeader, headersFromRecord, type Frame } from '@stompbox/stomp-codec';
+import { getHeader, headersFromRecord, headersToRecord, type Frame } from '@stompbox/stomp-codec';
 import { ClientErrorCodes, StompboxClientError } from './errors.js';
 import type { Clock } from './heartbeat.js';
 import { Message, type AckOptions, type MessageOwner } from './message.js';
@@ -179,7 +179,7 @@ export class Client implements MessageOwner, SubscriptionOwner {
     for (const sub of this.subs_.values()) this.sendSubscribe_(session, sub);
     this.flush_();
     for (const w of this.waiters_.splice(0)) w.resolve();
-    this.emit_('connected', { url, version: session.version ?? '1.0', headers: Object.fromEntries(pairs(f.headers)), reconnected });
+    this.emit_('connected', { url, version: session.version ?? '1.0', headers: headersToRecord(f.headers), reconnected });
   }
 
   private closed_(session: Session, url: string, err: StompboxClientError | undefined, code: number, reason: string): void {
@@ -359,10 +359,6 @@ function sendFrame(destination: string, body: string | Uint8Array, o: PublishOpt
   const h = ['destination', destination, ...headersFromRecord(o.headers ?? {})];
   if (o.contentType) h.push('content-type', o.contentType);
   return ['SEND', h, body];
-}
-
-function* pairs(h: readonly string[]): Generator<[string, string]> {
-  for (let i = h.length - 2; i >= 0; i -= 2) yield [h[i], h[i + 1]];
 }
 
 function invalid(message: string): StompboxClientError {
