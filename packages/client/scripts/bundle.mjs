@@ -12,6 +12,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * last five years and in WeChat/uni-app runtimes (their build tools lower it further
  * when asked). The codec is bundled from its TypeScript source, and class fields are
  * plain assignments: smaller than the define-semantics helpers.
+ * Internal members end in `_` (`this.queue_`): esbuild renames them to short names in
+ * every build (they never cross a bundle's edge; public names have no trailing `_`).
  */
 export const common = {
   absWorkingDir: root,
@@ -21,6 +23,7 @@ export const common = {
   logLevel: 'warning',
   external: ['ws', 'node:*'],
   alias: { '@stompbox/stomp-codec': '../stomp-codec/src/index.ts' },
+  mangleProps: /[^_]_$/,
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
 };
 

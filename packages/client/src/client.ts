@@ -4,7 +4,7 @@
  * is written, so replies to queued sends are not missed), the offline queue, and
  * recovery of what was missed. One connection's frames are handled by session.ts.
  */
-import { getHeader, headersFromRecord, type Frame } from '@stompbox/stomp-codec';
+import { getHeader, headersFromRecord, headersToRecord, type Frame } from '@stompbox/stomp-codec';
 import { ClientErrorCodes, StompboxClientError } from './errors.js';
 import type { Clock } from './heartbeat.js';
 import { Message, type AckOptions, type MessageOwner } from './message.js';
@@ -56,6 +56,8 @@ export interface ClientOptions {
   /** ms that `disconnect()` waits for queued sends to be confirmed (default 10000). */
   flushTimeout?: number;
   debug?: (line: string) => void;
+  /** Largest frame accepted from the broker, in bytes (default 10 MiB); a larger one is a protocol error. */
+  maxFrameSize?: number;
   /** Time source for heart-beats (tests). */
   clock?: Clock;
 }
@@ -89,21 +91,23 @@ type Listeners = { [K in keyof ClientEvents]?: ClientEvents[K][] };
 export class Client implements MessageOwner, SubscriptionOwner {
   status: ConnectionStatus = 'idle';
   readonly urls: string[];
-  private session: Session | undefined;
-  private readonly subs = new Map<string, Subscription>();
-  private readonly queue: OfflineQueue;
-  private readonly listeners: Listeners = {};
-  private failures = 0;
-  private urlIndex = 0;
-  private everConnected = false;
-  private retry: ReturnType<typeof setTimeout> | undefined;
-  private waiters: { resolve(): void; reject(e: Error): void }[] = [];
-  private counter = 0;
+  private session_: Session | undefined;
+  private readonly subs_ = new Map<string, Subscription>();
+  private readonly queue_: OfflineQueue;
+  private readonly listeners_: Listeners = {};
+  private failures_ = 0;
+  /** Connections in a row ended by a protocol error (e.g. a frame over `maxFrameSize`). */
+  private broken_ = 0;
+  private urlIndex_ = 0;
+  private everConnected_ = false;
+  private retry_: ReturnType<typeof setTimeout> | undefined;
+  private waiters_: { resolve(): void; reject(e: Error): void }[] = [];
+  private counter_ = 0;
 
   constructor(readonly options: ClientOptions) {
     this.urls = options.urls ?? (options.url !== undefined ? [options.url] : []);
     if (this.urls.length === 0) throw invalid('give url or urls');
-    this.queue = new OfflineQueue(options.offlineQueue?.maxMessages, options.offlineQueue?.overflow);
+    this.queue_ = new OfflineQueue(options.offlineQueue?.maxMessages, options.offlineQueue?.overflow);
   }
 
   get connected(): boolean {
@@ -112,39 +116,39 @@ export class Client implements MessageOwner, SubscriptionOwner {
 
   /** Frames waiting to be written or confirmed. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue_.length;
   }
 
   on<K extends keyof ClientEvents>(event: K, fn: ClientEvents[K]): () => void {
-    const list = ((this.listeners[event] as ClientEvents[K][] | undefined) ??= []);
+    const list = ((this.listeners_[event] as ClientEvents[K][] | undefined) ??= []);
     list.push(fn);
     return () => list.splice(list.indexOf(fn) >>> 0, 1);
   }
 
-  private emit<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void {
-    for (const fn of this.listeners[event] ?? []) (fn as (...a: unknown[]) => void)(...args);
+  private emit_<K extends keyof ClientEvents>(event: K, ...args: Parameters<ClientEvents[K]>): void {
+    for (const fn of this.listeners_[event] ?? []) (fn as (...a: unknown[]) => void)(...args);
   }
 
-  private setStatus(s: ConnectionStatus): void {
-    if (this.status !== s) this.emit('status', (this.status = s));
+  private setStatus_(s: ConnectionStatus): void {
+    if (this.status !== s) this.emit_('status', (this.status = s));
   }
 
   /** Resolves once connected; keeps trying (as `reconnect` allows) until then. Rejects on a refused login. */
   connect(): Promise<void> {
     if (this.status === 'connected') return Promise.resolve();
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const p = new Promise<void>((resolve, reject) => this.waiters_.push({ resolve, reject }));
     if (this.status === 'idle' || this.status === 'disconnected') {
-      this.failures = 0;
-      this.open();
+      this.failures_ = 0;
+      this.open_();
     }
     return p;
   }
 
-  private open(): void {
+  private open_(): void {
     const o = this.options;
-    this.retry = undefined;
-    this.setStatus(this.everConnected ? 'reconnecting' : 'connecting');
-    const url = this.urls[this.urlIndex % this.urls.length];
+    this.retry_ = undefined;
+    this.setStatus_(this.everConnected_ ? 'reconnecting' : 'connecting');
+    const url = this.urls[this.urlIndex_ % this.urls.length];
     const headers = headersFromRecord({ login: o.login, passcode: o.passcode, host: o.host, ...o.connectHeaders });
     const session: Session = new Session({
       url,
@@ -154,58 +158,66 @@ export class Client implements MessageOwner, SubscriptionOwner {
       acceptVersion: o.acceptVersion ?? '1.2,1.1,1.0',
       heartbeat: [o.heartbeat?.outgoing ?? 10000, o.heartbeat?.incoming ?? 10000],
       connectTimeout: o.connectTimeout ?? 10000,
+      maxFrameSize: o.maxFrameSize,
       clock: o.clock,
       debug: o.debug,
-      onConnected: (f) => this.opened(session, url, f),
-      onMessage: (f) => this.message(session, f),
+      onConnected: (f) => this.opened_(session, url, f),
+      onMessage: (f) => this.message_(session, f),
       onError: () => undefined,
-      onClosed: (err, code, reason) => this.closed(session, url, err, code, reason),
+      onClosed: (err, code, reason) => this.closed_(session, url, err, code, reason),
     });
-    this.session = session;
+    this.session_ = session;
   }
 
-  private opened(session: Session, url: string, f: Frame): void {
-    const reconnected = this.everConnected;
-    this.failures = 0;
-    this.everConnected = true;
-    this.setStatus('connected');
+  private opened_(session: Session, url: string, f: Frame): void {
+    const reconnected = this.everConnected_;
+    this.failures_ = 0;
+    this.everConnected_ = true;
+    this.setStatus_('connected');
     // Renew subscriptions first: the broker handles frames in order, so nothing a
     // queued send causes can arrive before the subscription that wants it.
-    for (const sub of this.subs.values()) this.sendSubscribe(session, sub);
-    this.flush();
-    for (const w of this.waiters.splice(0)) w.resolve();
-    this.emit('connected', { url, version: session.version ?? '1.0', headers: Object.fromEntries(pairs(f.headers)), reconnected });
+    for (const sub of this.subs_.values()) this.sendSubscribe_(session, sub);
+    this.flush_();
+    for (const w of this.waiters_.splice(0)) w.resolve();
+    this.emit_('connected', { url, version: session.version ?? '1.0', headers: headersToRecord(f.headers), reconnected });
   }
 
-  private closed(session: Session, url: string, err: StompboxClientError | undefined, code: number, reason: string): void {
-    if (session !== this.session) return;
-    this.session = undefined;
-    this.queue.connectionLost();
-    this.emit('disconnected', { url, code, reason, error: err });
-    if (err) this.emit('error', err);
+  private closed_(session: Session, url: string, err: StompboxClientError | undefined, code: number, reason: string): void {
+    if (session !== this.session_) return;
+    this.session_ = undefined;
+    this.queue_.connectionLost();
+    this.emit_('disconnected', { url, code, reason, error: err });
+    // A protocol error tends to come back on every connection (the same oversized
+    // message redelivered): it is reported once, and the connections it ends count as
+    // failures in a row although each got CONNECTED, so the backoff grows instead of
+    // reconnecting in a loop.
+    const broken = err?.code === ClientErrorCodes.PROTOCOL;
+    if (err && !(broken && this.broken_ > 0)) this.emit_('error', err);
+    if (broken) this.failures_ = this.broken_++;
+    else this.broken_ = 0;
     if (this.status === 'disconnecting' || this.status === 'disconnected') return;
     const r = this.options.reconnect;
-    this.failures++;
-    this.urlIndex++;
-    if (err?.code === ClientErrorCodes.CONNECT_REFUSED) return this.stop(err);
-    if (r === false) return this.stop(err ?? new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `connection to ${url} lost (${code})`));
-    if (this.failures >= (r?.maxAttempts ?? Infinity)) {
-      return this.stop(new StompboxClientError(ClientErrorCodes.RECONNECT_EXHAUSTED, `${this.failures} attempts failed`, undefined, err));
+    this.failures_++;
+    this.urlIndex_++;
+    if (err?.code === ClientErrorCodes.CONNECT_REFUSED) return this.stop_(err);
+    if (r === false) return this.stop_(err ?? new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `connection to ${url} lost (${code})`));
+    if (this.failures_ >= (r?.maxAttempts ?? Infinity)) {
+      return this.stop_(new StompboxClientError(ClientErrorCodes.RECONNECT_EXHAUSTED, `${this.failures_} attempts failed`, undefined, err));
     }
-    this.setStatus('reconnecting');
+    this.setStatus_('reconnecting');
     // Next URL at once within a round; between rounds, back off.
     const n = this.urls.length;
-    const round = Math.floor((this.failures - 1) / n);
+    const round = Math.floor((this.failures_ - 1) / n);
     const base = Math.min(r?.maxDelay ?? 30000, (r?.initialDelay ?? 500) * (r?.factor ?? 2) ** round);
-    const delay = this.failures % n === 0 || n === 1 ? base * (1 - (r?.jitter ?? 0.5) * Math.random()) : 0;
-    this.retry = setTimeout(() => this.open(), delay);
+    const delay = this.failures_ % n === 0 || n === 1 ? base * (1 - (r?.jitter ?? 0.5) * Math.random()) : 0;
+    this.retry_ = setTimeout(() => this.open_(), delay);
   }
 
   /** Gives up: every waiter and queued send is told why. */
-  private stop(err: StompboxClientError): void {
-    this.setStatus('disconnected');
-    for (const w of this.waiters.splice(0)) w.reject(err);
-    this.queue.rejectAll(err);
+  private stop_(err: StompboxClientError): void {
+    this.setStatus_('disconnected');
+    for (const w of this.waiters_.splice(0)) w.reject(err);
+    this.queue_.rejectAll(err);
   }
 
   /**
@@ -214,64 +226,64 @@ export class Client implements MessageOwner, SubscriptionOwner {
    * where backoff may have grown while it was hidden.
    */
   wake(): void {
-    if (this.retry === undefined || this.status !== 'reconnecting') return;
-    clearTimeout(this.retry);
-    this.open();
+    if (this.retry_ === undefined || this.status !== 'reconnecting') return;
+    clearTimeout(this.retry_);
+    this.open_();
   }
 
   subscribe(destination: string, callback?: (m: Message) => void, options: SubscribeOptions = {}): Subscription {
     if (!destination) throw invalid('empty destination');
-    const id = options.id ?? `sub-${this.counter++}`;
+    const id = options.id ?? `sub-${this.counter_++}`;
     const sub = new Subscription(id, destination, options, callback, this);
-    this.subs.set(id, sub);
-    if (this.session?.connected) this.sendSubscribe(this.session, sub);
+    this.subs_.set(id, sub);
+    if (this.session_?.connected) this.sendSubscribe_(this.session_, sub);
     return sub;
   }
 
-  private sendSubscribe(session: Session, sub: Subscription): void {
+  private sendSubscribe_(session: Session, sub: Subscription): void {
     const h = ['id', sub.id, 'destination', sub.destination, 'ack', sub.options.ack ?? 'auto', ...headersFromRecord(sub.options.headers ?? {})];
-    const resume = sub.tracker?.resumeHeader();
+    const resume = sub.tracker_?.resumeHeader();
     if (resume !== undefined) h.push(RESUME, resume);
     session.request('SUBSCRIBE', h).then(
       (receipt) => {
-        const gap = sub.tracker?.receipt(receipt.headers, sub.id, sub.destination);
-        sub.settle();
+        const gap = sub.tracker_?.receipt(receipt.headers, sub.id, sub.destination);
+        sub.settle_();
         if (gap) {
           sub.options.onGap?.(gap);
-          this.emit('gap', gap);
+          this.emit_('gap', gap);
         }
       },
       (err: StompboxClientError) => {
         if (err.code === ClientErrorCodes.CONNECTION_LOST) return; // renewed on the next connection
         // Refused: renewing it would only be refused again.
-        this.subs.delete(sub.id);
-        sub.end();
-        sub.settle(err);
+        this.subs_.delete(sub.id);
+        sub.end_();
+        sub.settle_(err);
       },
     );
   }
 
   async unsubscribe(sub: Subscription): Promise<void> {
-    if (!this.subs.delete(sub.id)) return;
-    sub.end();
-    if (this.session?.connected) await this.session.request('UNSUBSCRIBE', ['id', sub.id]).catch(() => undefined);
+    if (!this.subs_.delete(sub.id)) return;
+    sub.end_();
+    if (this.session_?.connected) await this.session_.request('UNSUBSCRIBE', ['id', sub.id]).catch(() => undefined);
   }
 
-  private message(session: Session, f: Frame): void {
-    const sub = this.subs.get(getHeader(f.headers, 'subscription') ?? '');
+  private message_(session: Session, f: Frame): void {
+    const sub = this.subs_.get(getHeader(f.headers, 'subscription') ?? '');
     if (!sub) return; // after unsubscribe(), before the broker saw it
     const m = new Message(f, session, this);
-    if (sub.tracker && !sub.tracker.accept(f.headers)) {
+    if (sub.tracker_ && !sub.tracker_.accept(f.headers)) {
       if ((sub.options.ack ?? 'auto') !== 'auto') void m.ack(); // already delivered once
       return;
     }
-    sub.deliver(m);
+    sub.deliver_(m);
   }
 
   /** ACK/NACK. A message from an earlier connection needs none: the broker redelivers it anyway. */
   acknowledge(m: Message, command: 'ACK' | 'NACK', options: AckOptions = {}): Promise<void> {
-    const s = this.session;
-    if (s === undefined || m.session !== s || !s.connected) return Promise.resolve();
+    const s = this.session_;
+    if (s === undefined || m.session_ !== s || !s.connected) return Promise.resolve();
     const h = s.version === '1.2' ? ['id', m.header('ack') ?? ''] : ['message-id', m.messageId, ...(s.version === '1.1' ? ['subscription', m.subscription] : [])];
     h.push(...headersFromRecord(options.headers ?? {}));
     if (options.receipt) return s.request(command, h).then(() => undefined);
@@ -287,7 +299,7 @@ export class Client implements MessageOwner, SubscriptionOwner {
 
   /** A transaction: its frames are held here and sent together, BEGIN to COMMIT, at `commit()`. */
   begin(): Transaction {
-    return new Transaction(`tx-${this.counter++}`, (frames) => this.enqueue(frames, true));
+    return new Transaction(`tx-${this.counter_++}`, (frames) => this.enqueue(frames, true));
   }
 
   /** @internal */
@@ -296,50 +308,50 @@ export class Client implements MessageOwner, SubscriptionOwner {
       return Promise.reject(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'the client is disconnected'));
     }
     return new Promise<void>((resolve, reject) => {
-      if (this.queue.push({ frames, receipt, resolve, reject, sent: false }) && this.session?.connected) this.flush();
+      if (this.queue_.push({ frames, receipt, resolve, reject, sent: false }) && this.session_?.connected) this.flush_();
     });
   }
 
-  private flush(): void {
-    const s = this.session;
+  private flush_(): void {
+    const s = this.session_;
     if (!s?.connected) return;
-    for (const e of this.queue.unsent()) {
+    for (const e of this.queue_.unsent()) {
       e.sent = true;
       const last = e.frames.length - 1;
       for (let i = 0; i < last; i++) s.send(...e.frames[i]);
       const [command, headers, body] = e.frames[last];
       if (!e.receipt) {
         s.send(command, headers, body);
-        this.queue.done(e);
+        this.queue_.done(e);
         continue;
       }
       s.request(command, headers, body).then(
-        () => this.queue.done(e),
-        (err: StompboxClientError) => err.code !== ClientErrorCodes.CONNECTION_LOST && this.queue.done(e, err),
+        () => this.queue_.done(e),
+        (err: StompboxClientError) => err.code !== ClientErrorCodes.CONNECTION_LOST && this.queue_.done(e, err),
       );
     }
   }
 
   /** Waits (up to `flushTimeout`) for queued sends to be confirmed, then DISCONNECTs. */
   async disconnect(): Promise<void> {
-    clearTimeout(this.retry);
-    const s = this.session;
-    if (s?.connected && this.queue.length > 0) {
+    clearTimeout(this.retry_);
+    const s = this.session_;
+    if (s?.connected && this.queue_.length > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise((r) => (timer = setTimeout(r, this.options.flushTimeout ?? 10000)));
       // A drop meanwhile: the queue waits for the next connection, which is not coming.
       let off = () => undefined as unknown;
       const lost = new Promise<void>((r) => (off = this.on('disconnected', () => r())));
-      await Promise.race([this.queue.drained(), timeout, lost]);
+      await Promise.race([this.queue_.drained(), timeout, lost]);
       clearTimeout(timer);
       off();
     }
-    this.setStatus('disconnecting');
-    this.queue.rejectAll(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() before this was confirmed'));
-    for (const w of this.waiters.splice(0)) w.reject(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() called'));
-    await this.session?.disconnect();
-    this.session = undefined;
-    this.setStatus('disconnected');
+    this.setStatus_('disconnecting');
+    this.queue_.rejectAll(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() before this was confirmed'));
+    for (const w of this.waiters_.splice(0)) w.reject(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() called'));
+    await this.session_?.disconnect();
+    this.session_ = undefined;
+    this.setStatus_('disconnected');
   }
 }
 
@@ -347,10 +359,6 @@ function sendFrame(destination: string, body: string | Uint8Array, o: PublishOpt
   const h = ['destination', destination, ...headersFromRecord(o.headers ?? {})];
   if (o.contentType) h.push('content-type', o.contentType);
   return ['SEND', h, body];
-}
-
-function* pairs(h: readonly string[]): Generator<[string, string]> {
-  for (let i = h.length - 2; i >= 0; i -= 2) yield [h[i], h[i + 1]];
 }
 
 function invalid(message: string): StompboxClientError {

@@ -6,13 +6,13 @@
 import type { Frame } from '@stompbox/stomp-codec';
 
 export const ClientErrorCodes = {
-  /** The broker answered CONNECT with an ERROR (a refused login): no retry. */
+  /** The broker refused the login (an ERROR before CONNECTED, code STOMPBOX_ERR_AUTH_FAILED or a message saying so): no retry. */
   CONNECT_REFUSED: 'STOMPBOX_CLIENT_ERR_CONNECT_REFUSED',
   /** No CONNECTED within `connectTimeout` ms of opening the socket. */
   CONNECT_TIMEOUT: 'STOMPBOX_CLIENT_ERR_CONNECT_TIMEOUT',
   /** Every attempt allowed by `reconnect.maxAttempts` failed. */
   RECONNECT_EXHAUSTED: 'STOMPBOX_CLIENT_ERR_RECONNECT_EXHAUSTED',
-  /** The broker sent an ERROR frame (for a frame with a receipt, that frame's promise rejects). */
+  /** The broker sent an ERROR frame (for a frame with a receipt, that frame's promise rejects); before CONNECTED, retried with backoff. */
   SERVER_ERROR: 'STOMPBOX_CLIENT_ERR_SERVER_ERROR',
   /** The connection ended before an operation that cannot be replayed (an ack) completed. */
   CONNECTION_LOST: 'STOMPBOX_CLIENT_ERR_CONNECTION_LOST',
@@ -24,7 +24,7 @@ export const ClientErrorCodes = {
   DISCONNECTED: 'STOMPBOX_CLIENT_ERR_DISCONNECTED',
   /** No transport given and none found (no `uni`, `wx` or `WebSocket` global). */
   NO_TRANSPORT: 'STOMPBOX_CLIENT_ERR_NO_TRANSPORT',
-  /** The broker sent bytes that are not STOMP (the codec's code is in `cause`). */
+  /** The broker sent bytes that are not STOMP, or a frame over `maxFrameSize` (the reader's code is in `cause`). */
   PROTOCOL: 'STOMPBOX_CLIENT_ERR_PROTOCOL',
   /** A bad argument: an empty destination, a transaction used after commit ... */
   INVALID_ARGUMENT: 'STOMPBOX_CLIENT_ERR_INVALID_ARGUMENT',

@@ -32,52 +32,52 @@ export function negotiate(offer: [number, number], header: string | undefined): 
 }
 
 export class Heartbeat {
-  private lastIn: number;
-  private lastOut: number;
-  private lastTick: number;
-  private timer: unknown;
-  private readonly period: number;
+  private lastIn_: number;
+  private lastOut_: number;
+  private lastTick_: number;
+  private timer_: unknown;
+  private readonly period_: number;
 
   constructor(
     readonly sendEvery: number,
     readonly expectEvery: number,
-    private readonly beat: () => void,
-    private readonly dead: (silentMs: number) => void,
-    private readonly clock: Clock = realClock,
+    private readonly beat_: () => void,
+    private readonly dead_: (silentMs: number) => void,
+    private readonly clock_: Clock = realClock,
   ) {
-    const t = clock.now();
-    this.lastIn = this.lastOut = this.lastTick = t;
+    const t = clock_.now();
+    this.lastIn_ = this.lastOut_ = this.lastTick_ = t;
     const every = Math.min(sendEvery || Infinity, expectEvery || Infinity);
-    this.period = every === Infinity ? 0 : Math.max(10, Math.floor(every / 2));
-    if (this.period > 0) this.timer = clock.setInterval(() => this.tick(), this.period);
+    this.period_ = every === Infinity ? 0 : Math.max(10, Math.floor(every / 2));
+    if (this.period_ > 0) this.timer_ = clock_.setInterval(() => this.tick(), this.period_);
   }
 
   /** Anything arrived (a frame or a beat). */
   received(): void {
-    this.lastIn = this.clock.now();
+    this.lastIn_ = this.clock_.now();
   }
 
   /** A frame was sent: no beat needed for a while. */
   sent(): void {
-    this.lastOut = this.clock.now();
+    this.lastOut_ = this.clock_.now();
   }
 
   tick(): void {
-    const t = this.clock.now();
-    const late = t - this.lastTick - this.period;
-    this.lastTick = t;
+    const t = this.clock_.now();
+    const late = t - this.lastTick_ - this.period_;
+    this.lastTick_ = t;
     // Asleep for more than a period (and a second): judge nothing now, beat at once.
-    const woke = late > Math.max(this.period, 1000);
-    if (woke) this.lastIn = t;
-    if (this.sendEvery > 0 && (woke || t - this.lastOut >= this.sendEvery)) {
-      this.lastOut = t;
-      this.beat();
+    const woke = late > Math.max(this.period_, 1000);
+    if (woke) this.lastIn_ = t;
+    if (this.sendEvery > 0 && (woke || t - this.lastOut_ >= this.sendEvery)) {
+      this.lastOut_ = t;
+      this.beat_();
     }
-    if (this.expectEvery > 0 && t - this.lastIn > 2 * this.expectEvery) this.dead(t - this.lastIn);
+    if (this.expectEvery > 0 && t - this.lastIn_ > 2 * this.expectEvery) this.dead_(t - this.lastIn_);
   }
 
   stop(): void {
-    if (this.timer !== undefined) this.clock.clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.timer_ !== undefined) this.clock_.clearInterval(this.timer_);
+    this.timer_ = undefined;
   }
 }

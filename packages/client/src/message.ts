@@ -2,7 +2,8 @@
  * A received MESSAGE. The body is copied out of the decoder's buffer once; its text is
  * decoded on first use (binary bodies never pay for it).
  */
-import { getHeader, headersToRecord, utf8Decode, type Frame } from '@stompbox/stomp-codec';
+import { getHeader, headersToRecord, type Frame } from '@stompbox/stomp-codec';
+import { utf8Decode } from './utf8.js';
 import { EPOCH, POSITION } from './recovery.js';
 
 export interface AckOptions {
@@ -21,14 +22,14 @@ export class Message {
   /** Headers in wire order, flat: [name, value, ...]. */
   readonly rawHeaders: readonly string[];
   readonly binaryBody: Uint8Array;
-  private text: string | undefined;
-  private record: Record<string, string> | undefined;
+  private text_: string | undefined;
+  private record_: Record<string, string> | undefined;
 
   /** `session`: the connection it came on (an ack is meaningless on another one). */
   constructor(
     frame: Frame,
-    readonly session: object,
-    private readonly owner: MessageOwner,
+    readonly session_: object,
+    private readonly owner_: MessageOwner,
   ) {
     this.rawHeaders = frame.headers;
     this.binaryBody = new Uint8Array(frame.body);
@@ -36,7 +37,7 @@ export class Message {
 
   /** Headers as an object; the first of repeated headers wins (STOMP 1.2). */
   get headers(): Record<string, string> {
-    return (this.record ??= headersToRecord(this.rawHeaders));
+    return (this.record_ ??= headersToRecord(this.rawHeaders));
   }
 
   header(name: string): string | undefined {
@@ -44,7 +45,7 @@ export class Message {
   }
 
   get body(): string {
-    return (this.text ??= utf8Decode(this.binaryBody));
+    return (this.text_ ??= utf8Decode(this.binaryBody));
   }
 
   json<T = unknown>(): T {
@@ -74,10 +75,10 @@ export class Message {
   }
 
   ack(options?: AckOptions): Promise<void> {
-    return this.owner.acknowledge(this, 'ACK', options);
+    return this.owner_.acknowledge(this, 'ACK', options);
   }
 
   nack(options?: AckOptions): Promise<void> {
-    return this.owner.acknowledge(this, 'NACK', options);
+    return this.owner_.acknowledge(this, 'NACK', options);
   }
 }

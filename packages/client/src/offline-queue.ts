@@ -26,7 +26,7 @@ export type OverflowPolicy = 'reject' | 'drop-oldest';
 
 export class OfflineQueue {
   readonly entries: QueueEntry[] = [];
-  private drainers: (() => void)[] = [];
+  private drainers_: (() => void)[] = [];
 
   constructor(
     readonly maxMessages: number = 1000,
@@ -62,12 +62,12 @@ export class OfflineQueue {
     if (i !== -1) this.entries.splice(i, 1);
     if (err) entry.reject(err);
     else entry.resolve();
-    if (this.entries.length === 0) for (const d of this.drainers.splice(0)) d();
+    if (this.entries.length === 0) for (const d of this.drainers_.splice(0)) d();
   }
 
   /** Resolves once every entry is confirmed (or rejected). */
   drained(): Promise<void> {
-    return this.entries.length === 0 ? Promise.resolve() : new Promise((r) => this.drainers.push(r));
+    return this.entries.length === 0 ? Promise.resolve() : new Promise((r) => this.drainers_.push(r));
   }
 
   /** The connection is gone: what was written without confirmation goes again, first. */

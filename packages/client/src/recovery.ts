@@ -37,7 +37,7 @@ export const resumable = (destination: string): boolean => !/[*#]/.test(destinat
 export class ResumeTracker {
   last: StreamPosition | undefined;
   /** The resume asked for on the SUBSCRIBE in flight (for the gap it may answer). */
-  private asked: StreamPosition | undefined;
+  private asked_: StreamPosition | undefined;
 
   constructor(start?: StreamPosition) {
     this.last = start;
@@ -45,7 +45,7 @@ export class ResumeTracker {
 
   /** The value of `stompbox-resume` for the next SUBSCRIBE, if there is one. */
   resumeHeader(): string | undefined {
-    this.asked = this.last;
+    this.asked_ = this.last;
     return this.last && `${this.last.epoch}:${this.last.position}`;
   }
 
@@ -65,8 +65,8 @@ export class ResumeTracker {
     const epoch = getHeader(headers, EPOCH);
     const pos = getHeader(headers, POSITION);
     const to = epoch !== undefined && pos !== undefined ? { epoch, position: Number(pos) } : undefined;
-    const asked = this.asked;
-    this.asked = undefined;
+    const asked = this.asked_;
+    this.asked_ = undefined;
     const status = getHeader(headers, RESUME);
     if (status === 'unavailable' && asked !== undefined) {
       // Unless a live message already moved us on (frames may precede the RECEIPT).

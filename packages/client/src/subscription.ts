@@ -24,6 +24,13 @@ export interface SubscribeOptions {
   resume?: boolean | StreamPosition;
   /** The broker could not replay what was missed: reload what you show. */
   onGap?: (gap: GapEvent) => void;
+  /**
+   * Without a callback: messages held for a loop that has not asked for them yet
+   * (default 1000). When full, the oldest held message is dropped and counted in
+   * `dropped`. For back-pressure at the broker instead, use a client ack mode and
+   * `headers: { 'prefetch-count': ... }`.
+   */
+  maxBuffered?: number;
 }
 
 export interface SubscriptionOwner {
@@ -33,58 +40,63 @@ export interface SubscriptionOwner {
 export class Subscription implements AsyncIterable<Message> {
   readonly ready: Promise<void>;
   active = true;
-  readonly tracker: ResumeTracker | undefined;
+  /** Messages dropped because the async iterator's buffer was full (see `maxBuffered`). */
+  dropped = 0;
+  readonly tracker_: ResumeTracker | undefined;
   /** @internal settles `ready` */
-  settle!: (err?: Error) => void;
-  private readonly buffer: Message[] = [];
-  private waiter: ((r: IteratorResult<Message>) => void) | undefined;
+  settle_!: (err?: Error) => void;
+  private readonly buffer_: Message[] = [];
+  private waiter_: ((r: IteratorResult<Message>) => void) | undefined;
 
   constructor(
     readonly id: string,
     readonly destination: string,
     readonly options: SubscribeOptions,
-    private readonly callback: ((m: Message) => void) | undefined,
-    private readonly owner: SubscriptionOwner,
+    private readonly callback_: ((m: Message) => void) | undefined,
+    private readonly owner_: SubscriptionOwner,
   ) {
     const r = options.resume ?? true;
-    this.tracker = r !== false && resumable(destination) ? new ResumeTracker(r === true ? undefined : r) : undefined;
-    this.ready = new Promise<void>((resolve, reject) => (this.settle = (err) => (err ? reject(err) : resolve())));
+    this.tracker_ = r !== false && resumable(destination) ? new ResumeTracker(r === true ? undefined : r) : undefined;
+    this.ready = new Promise<void>((resolve, reject) => (this.settle_ = (err) => (err ? reject(err) : resolve())));
     this.ready.catch(() => undefined); // also reported as an 'error' event
   }
 
   /** Where this subscription is in its destination's history (save it to resume after an app restart). */
   get position(): StreamPosition | undefined {
-    return this.tracker?.last;
+    return this.tracker_?.last;
   }
 
   unsubscribe(): Promise<void> {
-    return this.owner.unsubscribe(this);
+    return this.owner_.unsubscribe(this);
   }
 
   /** @internal */
-  deliver(m: Message): void {
-    if (this.callback) this.callback(m);
-    else if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = undefined;
+  deliver_(m: Message): void {
+    if (this.callback_) this.callback_(m);
+    else if (this.waiter_) {
+      const w = this.waiter_;
+      this.waiter_ = undefined;
       w({ value: m, done: false });
-    } else this.buffer.push(m);
+    } else if (this.buffer_.push(m) > (this.options.maxBuffered ?? 1000)) {
+      this.buffer_.shift();
+      this.dropped++;
+    }
   }
 
   /** @internal the subscription ended: a waiting iterator finishes. */
-  end(): void {
+  end_(): void {
     this.active = false;
-    this.waiter?.({ value: undefined, done: true });
-    this.waiter = undefined;
+    this.waiter_?.({ value: undefined, done: true });
+    this.waiter_ = undefined;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     return {
       next: () => {
-        const m = this.buffer.shift();
+        const m = this.buffer_.shift();
         if (m) return Promise.resolve({ value: m, done: false });
         if (!this.active) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiter = resolve));
+        return new Promise((resolve) => (this.waiter_ = resolve));
       },
       return: async () => {
         await this.unsubscribe();

@@ -11,41 +11,41 @@ import type { Message } from './message.js';
 import type { OutFrame } from './offline-queue.js';
 
 export class Transaction {
-  private frames: OutFrame[] | undefined = [];
+  private frames_: OutFrame[] | undefined = [];
 
   constructor(
     readonly id: string,
-    private readonly submit: (frames: OutFrame[]) => Promise<void>,
+    private readonly submit_: (frames: OutFrame[]) => Promise<void>,
   ) {}
 
-  private add(frame: OutFrame): void {
-    if (!this.frames) throw new StompboxClientError(ClientErrorCodes.INVALID_ARGUMENT, `transaction ${this.id} is already finished`);
+  private add_(frame: OutFrame): void {
+    if (!this.frames_) throw new StompboxClientError(ClientErrorCodes.INVALID_ARGUMENT, `transaction ${this.id} is already finished`);
     frame[1].push('transaction', this.id);
-    this.frames.push(frame);
+    this.frames_.push(frame);
   }
 
   publish(destination: string, body: string | Uint8Array = '', headers: Record<string, string> = {}): void {
-    this.add(['SEND', ['destination', destination, ...headersFromRecord(headers)], body]);
+    this.add_(['SEND', ['destination', destination, ...headersFromRecord(headers)], body]);
   }
 
   /** Acknowledges `message` when the transaction commits (STOMP 1.2 `id`; 1.0/1.1 peers get message-id). */
   ack(message: Message): void {
-    this.add(['ACK', ackHeaders(message)]);
+    this.add_(['ACK', ackHeaders(message)]);
   }
 
   nack(message: Message): void {
-    this.add(['NACK', ackHeaders(message)]);
+    this.add_(['NACK', ackHeaders(message)]);
   }
 
   commit(): Promise<void> {
-    const frames = this.frames;
+    const frames = this.frames_;
     if (!frames) return Promise.reject(new StompboxClientError(ClientErrorCodes.INVALID_ARGUMENT, `transaction ${this.id} is already finished`));
-    this.frames = undefined;
-    return this.submit([['BEGIN', ['transaction', this.id]], ...frames, ['COMMIT', ['transaction', this.id]]]);
+    this.frames_ = undefined;
+    return this.submit_([['BEGIN', ['transaction', this.id]], ...frames, ['COMMIT', ['transaction', this.id]]]);
   }
 
   abort(): Promise<void> {
-    this.frames = undefined;
+    this.frames_ = undefined;
     return Promise.resolve();
   }
 }

@@ -8,7 +8,8 @@
  * heart-beats judged by wall-clock time, unescaped 1.1 header values.
  * Like stompjs it does not reconnect: use the SDK's Client for that.
  */
-import { headersFromRecord, headersToRecord, utf8Decode, type Frame } from '@stompbox/stomp-codec';
+import { headersFromRecord, headersToRecord, type Frame } from '@stompbox/stomp-codec';
+import { utf8Decode } from '../utf8.js';
 import { Session } from '../session.js';
 import { attachWebSocket, type WebSocketLike } from '../transports/factory.js';
 import type { Transport } from '../transports/types.js';

@@ -3,7 +3,7 @@
  * wrapper) through a factory: `webSocketFactory((url, protocols) => new SockJS(url))`.
  * Only `onopen`, `onmessage`, `onclose`, `send` and `close` are used.
  */
-import { utf8Decode } from '@stompbox/stomp-codec';
+import { utf8Decode } from '../utf8.js';
 import type { Transport, TransportHandlers, TransportConnection } from './types.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- event parameters are `any` so that DOM, `ws` and SockJS sockets all fit. */

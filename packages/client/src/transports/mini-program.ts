@@ -5,7 +5,7 @@
  * steal the first page's socket). The task is closed whenever the session gives up on
  * it, since WeChat allows only five sockets at a time.
  */
-import { utf8Decode } from '@stompbox/stomp-codec';
+import { utf8Decode } from '../utf8.js';
 import { toArrayBuffer, type Transport } from './types.js';
 
 export interface SocketTask {
