@@ -1,12 +1,15 @@
 /**
- * Helpers for the messaging-semantics wire tests (`test/wire/10-19`): connected
+ * Helpers for the messaging-semantics wire tests (`test/wire/10-20`): connected
  * clients of a given STOMP version, receipt round trips, collecting MESSAGE frames,
- * asserting silence, and a deliberately slow TCP subscriber that stops reading.
+ * asserting silence, a deliberately slow TCP subscriber that stops reading, and
+ * brokers restarted on one data directory.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { after, before } from 'node:test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { spawnBroker, type SpawnedBroker } from './spawn-broker.js';
 import { StompDecoder, encodeFrame, getHeader, unescape, type Frame, type StompVersion } from '@stompbox/stomp-codec';
 import { tcpClient, wsClient, type RawClient } from './raw-client.js';
@@ -188,6 +191,40 @@ export function fileBroker(args: string[] = []): { client(opts?: Parameters<type
   return {
     async client(opts = {}) {
       const c = await open(opts.ws ? broker.wsUrl : broker.stompPort, opts);
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
+/**
+ * Brokers that share one data directory for a test file, to be crashed and started
+ * again: `start()` spawns one (with `args`), `client(b)` opens a connected client to it;
+ * after each test every client is closed and every broker SIGKILLed, and the data
+ * directory is removed after the file.
+ */
+export function dataDirBrokers(prefix: string, args: string[] = []): {
+  dataDir: string;
+  start(): Promise<SpawnedBroker>;
+  client(b: SpawnedBroker, headers?: Record<string, string>): Promise<Client>;
+} {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const started: SpawnedBroker[] = [];
+  const clients: Client[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const b of started.splice(0)) await b.stop('SIGKILL');
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  return {
+    dataDir,
+    async start() {
+      const b = await spawnBroker(['--data-dir', dataDir, ...args]);
+      started.push(b);
+      return b;
+    },
+    async client(b, headers = {}) {
+      const c = await open(b.stompPort, { headers });
       clients.push(c);
       return c;
     },

@@ -5,35 +5,11 @@
  * those messages, in publish order, before any live one. UNSUBSCRIBE with the durable
  * header removes the subscription and what it kept; a plain UNSUBSCRIBE does not.
  */
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, errorAndClose, hdr, open, publish, quiet, rt, subscribe, take, uniq, type Client } from '../support/messaging.js';
+import { bodies, dataDirBrokers, errorAndClose, hdr, publish, quiet, rt, subscribe, take, uniq, type Client } from '../support/messaging.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-durable-'));
-const started: SpawnedBroker[] = [];
-const clients: Client[] = [];
-
-async function start(): Promise<SpawnedBroker> {
-  const b = await spawnBroker(['--data-dir', dataDir]);
-  started.push(b);
-  return b;
-}
-
-async function client(b: SpawnedBroker, headers: Record<string, string> = {}): Promise<Client> {
-  const c = await open(b.stompPort, { headers });
-  clients.push(c);
-  return c;
-}
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const b of started.splice(0)) await b.stop('SIGKILL');
-});
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+const { start, client } = dataDirBrokers('stompbox-durable-');
 
 /**
  * Leaves gracefully: DISCONNECT with a receipt, so the broker has detached the

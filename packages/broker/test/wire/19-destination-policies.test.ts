@@ -4,16 +4,11 @@
  * or reject-publish: the SEND is refused with an ERROR and nothing is lost from the
  * queue), first match wins.
  */
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, errorAndClose, hdr, open, publish, quiet, sleep, subscribe, take, type Client } from '../support/messaging.js';
+import { bodies, dataDirBrokers, errorAndClose, hdr, publish, quiet, sleep, subscribe, take } from '../support/messaging.js';
 import { runCli } from '../support/wire.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-policies-'));
 const POLICIES = JSON.stringify([
   { match: '/queue/pp.*', persistent: true },
   { match: '/queue/ttl', ttlMs: 300 },
@@ -21,24 +16,7 @@ const POLICIES = JSON.stringify([
   { match: '/queue/dh', maxLength: 2 },
   { match: '#', persistent: false },
 ]);
-const started: SpawnedBroker[] = [];
-const clients: Client[] = [];
-
-async function start(): Promise<SpawnedBroker> {
-  const b = await spawnBroker(['--data-dir', dataDir, '--destinations', POLICIES]);
-  started.push(b);
-  return b;
-}
-async function client(b: SpawnedBroker): Promise<Client> {
-  const c = await open(b.stompPort);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const b of started.splice(0)) await b.stop('SIGKILL');
-});
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+const { start, client } = dataDirBrokers('stompbox-policies-', ['--destinations', POLICIES]);
 
 describe('destination policies', () => {
   it('persistent: true by policy keeps a SEND without the header across a crash; the header still overrides', async () => {

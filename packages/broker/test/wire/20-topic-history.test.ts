@@ -5,39 +5,17 @@
  * no gap and no duplicate, or a RECEIPT saying why it cannot (history too short,
  * epoch changed, no history, wildcard). The history is in the store: it survives a crash.
  */
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getHeader, type Frame } from '@stompbox/stomp-codec';
-import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
-import { bodies, hdr, open, publish, quiet, rt, send, sleep, take, uniq, type Client } from '../support/messaging.js';
+import { bodies, dataDirBrokers, hdr, publish, quiet, rt, send, sleep, take, uniq, type Client } from '../support/messaging.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-history-'));
 const POLICIES = JSON.stringify([
   { match: '/topic/h.#', history: 5 },
   { match: '/topic/aged.#', history: 100, historyAgeMs: 300 },
   { match: '/app/feed', history: 3 },
 ]);
-const started: SpawnedBroker[] = [];
-const clients: Client[] = [];
-
-async function start(): Promise<SpawnedBroker> {
-  const b = await spawnBroker(['--data-dir', dataDir, '--destinations', POLICIES]);
-  started.push(b);
-  return b;
-}
-async function client(b: SpawnedBroker): Promise<Client> {
-  const c = await open(b.stompPort);
-  clients.push(c);
-  return c;
-}
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const b of started.splice(0)) await b.stop('SIGKILL');
-});
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+const { start, client } = dataDirBrokers('stompbox-history-', ['--destinations', POLICIES]);
 
 let receipts = 0;
 /** SUBSCRIBE with a receipt; returns the RECEIPT frame (its extension headers are the answer). */
