@@ -73,10 +73,6 @@ export function historyQueueName(destination: string): string {
   return KEY_PREFIX + destination;
 }
 
-export function isHistoryQueue(name: string): boolean {
-  return name.startsWith(KEY_PREFIX);
-}
-
 /** The state record of a history: its epoch (positions are read off the messages). */
 export function historyKey(destination: string): string {
   return KEY_PREFIX + destination;

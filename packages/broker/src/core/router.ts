@@ -6,10 +6,8 @@
  * the store, one batch per event-loop turn (group commit).
  */
 import { Binding, bindingKey, bindingRecord, parseBindingRecord, type DurableSpec } from './durable.js';
-import {
-  EPOCH_HEADER, historyKey, historyQueueName, isHistoryQueue, newEpoch, parseHistoryRecord, POSITION_HEADER, positionOf,
-  TopicHistory, type ResumeResult,
-} from './history.js';
+import { HISTORY_QUEUE_PREFIX, TopicHistories } from './histories.js';
+import type { ResumeResult } from './history.js';
 import { advanceSeq, keep, messageHeader, newMessage, type Message } from './message.js';
 import { Policies, type ResolvedPolicy } from './policies.js';
 import { Queue, type QueueHooks } from './queue.js';
@@ -53,8 +51,8 @@ export class Router implements QueueHooks {
   /** Durable subscriptions: their queues bound to topics, by name and by pattern. */
   readonly durables = new Map<string, Binding>();
   private readonly bindings = new TopicIndex<Binding>('/topic/');
-  /** Topic histories by destination (only where a policy asks for history). */
-  private readonly histories = new Map<string, TopicHistory>();
+  /** Topic histories (only where a policy asks for history). */
+  private readonly histories: TopicHistories;
   readonly policies: Policies;
   private readonly opts: RouterOptions;
   readonly stats: RouterStats = { published: 0, delivered: 0, acked: 0, nacked: 0, deadLettered: 0, expired: 0, unrouted: 0, rejected: 0 };
@@ -71,6 +69,8 @@ export class Router implements QueueHooks {
     this.opts = opts;
     this.policies = opts.policies ?? new Policies([], { maxQueueLength: opts.maxQueueLength ?? 0 });
     this.commits = new GroupCommit(opts.store, opts.onStoreError);
+    this.histories = new TopicHistories(this.commits, this.policies);
+    this.claimQueues(HISTORY_QUEUE_PREFIX, (rq) => this.histories.load(rq));
   }
 
   /**
@@ -89,12 +89,9 @@ export class Router implements QueueHooks {
    */
   async recover(): Promise<number> {
     const state = (this.loadedState = await this.opts.store.loadState());
-    const epochs = new Map<string, string>();
     for (const [key, value] of state) {
       const spec = parseBindingRecord(key, value);
       if (spec !== undefined) this.bind(spec);
-      const h = parseHistoryRecord(key, value);
-      if (h !== undefined) epochs.set(h.destination, h.epoch);
     }
     let n = 0;
     for (const rq of await this.opts.store.load()) {
@@ -104,19 +101,6 @@ export class Router implements QueueHooks {
         claim.load(rq);
         continue;
       }
-      if (isHistoryQueue(rq.queue)) {
-        const dest = rq.queue.slice(historyQueueName('').length);
-        const epoch = epochs.get(dest);
-        const last = rq.entries.length === 0 ? 0 : positionOf(rq.entries[rq.entries.length - 1].msg);
-        if (epoch === undefined || !(last > 0)) continue; // unusable: a new history (new epoch) starts on the next publish
-        const h = new TopicHistory(dest, epoch, last);
-        for (const { msg } of rq.entries) {
-          advanceSeq(msg.seq);
-          h.entries.push({ ...msg, persistent: false, enc: undefined, batch: undefined });
-        }
-        this.histories.set(dest, h);
-        continue;
-      }
       const q = this.queue(rq.queue);
       for (const { msg, deliveries } of rq.entries) {
         advanceSeq(msg.seq);
@@ -124,9 +108,7 @@ export class Router implements QueueHooks {
         n++;
       }
     }
-    // A history whose messages are all gone cannot say where its numbering was: it starts
-    // again under a new epoch, so that clients of the old one learn they must reload.
-    for (const dest of epochs.keys()) if (!this.histories.has(dest)) this.commits.saveState(historyKey(dest), null);
+    this.histories.restore(state);
     return n;
   }
 
@@ -170,7 +152,7 @@ export class Router implements QueueHooks {
     }
     this.stats.published++;
     let done: Promise<void> | undefined;
-    if (!this.policies.empty) done = this.record(msg);
+    if (!this.policies.empty) done = this.histories.record(msg);
     const subs = this.topics.match(dest, msg.seq);
     const n = subs.length;
     if (n === 0 && this.durables.size === 0) this.stats.unrouted++;
@@ -223,50 +205,11 @@ export class Router implements QueueHooks {
   }
 
   /**
-   * Topic history: numbers the message, appends its position and epoch headers,
-   * stores it (every history message, persistent or not: the history must survive a
-   * restart) and trims the history to its bounds. Returns the commit promise when
-   * the message itself is persistent (its RECEIPT waits), else undefined.
-   */
-  private record(msg: Message): Promise<void> | undefined {
-    const policy = this.policies.for(msg.destination);
-    if (policy.history === 0) return undefined;
-    const dest = msg.destination;
-    let h = this.histories.get(dest);
-    if (h === undefined) {
-      h = new TopicHistory(dest, newEpoch());
-      this.histories.set(dest, h);
-      this.commits.saveState(historyKey(dest), { epoch: h.epoch });
-    }
-    const position = h.add(keep(msg));
-    msg.headers.push(POSITION_HEADER, String(position), EPOCH_HEADER, h.epoch);
-    const queue = historyQueueName(dest);
-    const done = this.commits.store(queue, msg);
-    for (const m of h.trim(policy.history, policy.historyAgeMs, Date.now())) this.unstore(queue, m);
-    return msg.persistent ? done : undefined;
-  }
-
-  /**
    * What a subscriber that last saw `position` of `epoch` on `destination` missed
-   * (docs/recovery.md), or why it cannot be had. `epoch` undefined asks only where
-   * the history stands (for the RECEIPT of a plain SUBSCRIBE); the answer is then
-   * `ok` with nothing missed. Undefined when the destination keeps no history.
+   * (docs/recovery.md; TopicHistories.resume), or undefined when it keeps no history.
    */
   resume(destination: string, epoch?: string, position?: number): ResumeResult | undefined {
-    const policy = this.policies.for(destination);
-    if (policy.history === 0) return undefined;
-    let h = this.histories.get(destination);
-    if (h === undefined) {
-      // No message yet: the history starts now, so that its epoch can be named.
-      h = new TopicHistory(destination, newEpoch());
-      this.histories.set(destination, h);
-      this.commits.saveState(historyKey(destination), { epoch: h.epoch });
-    }
-    const queue = historyQueueName(destination);
-    const dropped = h.trim(policy.history, policy.historyAgeMs, Date.now());
-    for (const m of dropped) this.unstore(queue, m);
-    if (epoch === undefined || position === undefined) return { ok: true, epoch: h.epoch, position: h.last, missed: [] };
-    return h.resume(epoch, position);
+    return this.histories.resume(destination, epoch, position);
   }
 
   subscribe(sub: Subscription): void {
