@@ -8,7 +8,8 @@
  * every interval/2 and beats if nothing was written since its last look (so the
  * gap never exceeds the interval); the receive timer looks four times per
  * tolerance x interval and declares the client dead once nothing at all has arrived
- * for that long (so between 1 and 1.25 times the limit, never earlier).
+ * for that long (so between 1 and 1.25 times the limit, never earlier), not counting
+ * the time a late look spent waiting for a busy event loop.
  */
 export interface Negotiated {
   /** Server -> client interval in ms (0 = none). */
@@ -41,6 +42,35 @@ export interface HeartbeatPeer {
   dead(silentMs: number): void;
 }
 
+/**
+ * The receive side's judgement, looked at every `every` ms: dead once nothing has been
+ * read for `limit` ms. A look that runs late (the event loop was busy: GC, a burst of
+ * fan-out) does not count its lateness as the client's silence: timers run before
+ * pending reads, so beats that came meanwhile are still waiting in the socket.
+ */
+export class SilenceWatch {
+  readonly every: number;
+  private lastRead: number;
+  private lastLook: number;
+
+  constructor(
+    private readonly limit: number,
+    now: number,
+  ) {
+    this.every = Math.max(1, Math.ceil(limit / 4));
+    this.lastRead = this.lastLook = now;
+  }
+
+  /** The silence in ms if the peer is to be declared dead now, else undefined. */
+  look(now: number, readSinceLook: boolean): number | undefined {
+    const late = Math.max(0, now - this.lastLook - this.every);
+    this.lastLook = now;
+    if (readSinceLook) this.lastRead = now;
+    else if (now - this.lastRead - late >= this.limit) return now - this.lastRead;
+    return undefined;
+  }
+}
+
 export class Heartbeat {
   private sendTimer: NodeJS.Timeout | undefined;
   private receiveTimer: NodeJS.Timeout | undefined;
@@ -53,13 +83,11 @@ export class Heartbeat {
       this.sendTimer.unref();
     }
     if (n.receive > 0) {
-      const limit = Math.ceil(n.receive * tolerance);
-      let lastRead = Date.now();
+      const watch = new SilenceWatch(Math.ceil(n.receive * tolerance), Date.now());
       this.receiveTimer = setInterval(() => {
-        const now = Date.now();
-        if (peer.readSinceLook()) lastRead = now;
-        else if (now - lastRead >= limit) peer.dead(now - lastRead);
-      }, Math.max(1, Math.ceil(limit / 4)));
+        const silent = watch.look(Date.now(), peer.readSinceLook());
+        if (silent !== undefined) peer.dead(silent);
+      }, watch.every);
       this.receiveTimer.unref();
     }
   }

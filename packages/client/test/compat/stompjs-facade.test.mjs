@@ -33,8 +33,11 @@ function runTests(files, env) {
 }
 
 function check(r, expectAtLeast) {
-  const failed = r.out.split('\n').filter((l) => /^\s*not ok /.test(l) && !/# TODO/.test(l));
-  assert.deepEqual(failed, [], `failing on the facade:\n${r.out.slice(-4000)}`);
+  const lines = r.out.split('\n');
+  const failed = lines.filter((l) => /^\s*not ok /.test(l) && !/# TODO/.test(l));
+  // Each failure with its diagnostic block (the child's TAP puts it right after the line).
+  const details = failed.map((f) => lines.slice(lines.indexOf(f), lines.indexOf(f) + 25).join('\n')).join('\n');
+  assert.deepEqual(failed, [], `failing on the facade:\n${details}`);
   assert.equal(r.fail, 0);
   assert.equal(r.code, 0);
   assert.ok(r.pass >= expectAtLeast, `only ${r.pass} tests passed`);
