@@ -4,6 +4,8 @@
 // or for copying into a mini-program project (it defines `Stompbox`, and `Stomp` for
 // stompjs code; under CommonJS it is module.exports).
 import { build } from 'esbuild';
+import { minify } from 'terser';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,9 +29,16 @@ export const common = {
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
 };
 
+/**
+ * lib/stompbox.min.js goes through terser after esbuild: 3-4% smaller gzipped (two
+ * compress passes; esbuild's minifier is built for speed). Shared with size.mjs.
+ */
+export const TERSER = { ecma: 2020, compress: { passes: 2 } };
+
 const entries = [
   ['src/index.ts', 'index', 'neutral'],
   ['src/node.ts', 'node', 'node'],
+  ['src/mini-program.ts', 'mini-program', 'neutral'],
   ['src/compat/stompjs.ts', 'stompjs', 'neutral'],
   ['src/compat/stompjs-node.ts', 'stompjs-node', 'node'],
 ];
@@ -55,4 +64,6 @@ await Promise.all([
     },
   }),
 ]);
+const file = `${root}lib/stompbox.min.js`;
+writeFileSync(file, (await minify(readFileSync(file, 'utf8'), TERSER)).code);
 }

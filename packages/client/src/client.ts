@@ -6,15 +6,14 @@
  */
 import { getHeader, headersFromRecord, headersToRecord, type Frame } from '@stompbox/stomp-codec';
 import { ClientErrorCodes, StompboxClientError } from './errors.js';
-import type { Clock } from './heartbeat.js';
 import { Message, type AckOptions, type MessageOwner } from './message.js';
-import { OfflineQueue, type OutFrame, type OverflowPolicy, type QueueEntry } from './offline-queue.js';
+import { OfflineQueue, sendFrame, type OutFrame, type OverflowPolicy, type QueueEntry, type SendOptions } from './offline-queue.js';
 import { RESUME, type GapEvent } from './recovery.js';
-import { Session } from './session.js';
+import { Session, type ConnectionOptions } from './session.js';
 import { Subscription, type SubscribeOptions, type SubscriptionOwner } from './subscription.js';
-import { STOMP_PROTOCOLS, type Transport } from './transports/types.js';
 import { Transaction } from './transaction.js';
-import { defaultTransport } from './transports/default.js';
+import { within } from './within.js';
+import type { Transport } from './transports/types.js';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnecting' | 'disconnected';
 
@@ -31,43 +30,22 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
-export interface ClientOptions {
+export interface ClientOptions extends ConnectionOptions {
+  /** Default: uni-app, WeChat or the global WebSocket, whichever exists. */
+  transport?: Transport;
   /** Broker URL, or several tried in turn (`ws://`, `wss://`; `tcp://`, `tls://` with the Node transport). */
   url?: string;
   urls?: string[];
-  /** Default: uni-app, WeChat or the global WebSocket, whichever exists. */
-  transport?: Transport;
-  /** WebSocket sub-protocols (default v12.stomp, v11.stomp, v10.stomp). */
-  protocols?: string[];
-  login?: string;
-  passcode?: string;
-  /** The `host` header (a virtual host); not sent unless given. */
-  host?: string;
-  connectHeaders?: Record<string, string>;
-  /** Default '1.2,1.1,1.0'. */
-  acceptVersion?: string;
-  /** Heart-beats in ms (default 10000 both ways; 0 = none). */
-  heartbeat?: { outgoing?: number; incoming?: number };
-  /** ms to wait for CONNECTED (default 10000). */
-  connectTimeout?: number;
   /** `false`: no reconnecting. */
   reconnect?: ReconnectOptions | false;
   offlineQueue?: { maxMessages?: number; overflow?: OverflowPolicy };
   /** ms that `disconnect()` waits for queued sends to be confirmed (default 10000). */
   flushTimeout?: number;
-  debug?: (line: string) => void;
-  /** Largest frame accepted from the broker, in bytes (default 10 MiB); a larger one is a protocol error. */
-  maxFrameSize?: number;
-  /** Time source for heart-beats (tests). */
-  clock?: Clock;
 }
 
-export interface PublishOptions {
-  headers?: Record<string, string>;
+export interface PublishOptions extends SendOptions {
   /** Wait for the broker's RECEIPT (default true). Without one the send is not replayed after a drop. */
   receipt?: boolean;
-  /** `content-type` header. */
-  contentType?: string;
 }
 
 export interface ConnectedEvent {
@@ -88,6 +66,7 @@ export interface ClientEvents {
 
 type Listeners = { [K in keyof ClientEvents]?: ClientEvents[K][] };
 
+/** The client of every entry; each entry exports it with its platform's default transport. */
 export class Client implements MessageOwner, SubscriptionOwner {
   status: ConnectionStatus = 'idle';
   readonly urls: string[];
@@ -104,7 +83,14 @@ export class Client implements MessageOwner, SubscriptionOwner {
   private waiters_: { resolve(): void; reject(e: Error): void }[] = [];
   private counter_ = 0;
 
-  constructor(readonly options: ClientOptions) {
+  private readonly transport_: Transport;
+
+  /** `platform`: the entry's default transport (index.ts, node.ts, mini-program.ts), used unless `options.transport` is given. */
+  constructor(
+    readonly options: ClientOptions,
+    platform: Transport,
+  ) {
+    this.transport_ = options.transport ?? platform;
     this.urls = options.urls ?? (options.url !== undefined ? [options.url] : []);
     if (this.urls.length === 0) throw invalid('give url or urls');
     this.queue_ = new OfflineQueue(options.offlineQueue?.maxMessages, options.offlineQueue?.overflow);
@@ -116,7 +102,7 @@ export class Client implements MessageOwner, SubscriptionOwner {
 
   /** Frames waiting to be written or confirmed. */
   get pending(): number {
-    return this.queue_.length;
+    return this.queue_.entries_.length;
   }
 
   on<K extends keyof ClientEvents>(event: K, fn: ClientEvents[K]): () => void {
@@ -145,31 +131,17 @@ export class Client implements MessageOwner, SubscriptionOwner {
   }
 
   private open_(): void {
-    const o = this.options;
     this.retry_ = undefined;
     this.setStatus_(this.everConnected_ ? 'reconnecting' : 'connecting');
     const url = this.urls[this.urlIndex_ % this.urls.length];
-    const headers = headersFromRecord({ login: o.login, passcode: o.passcode, host: o.host, ...o.connectHeaders });
-    const session: Session = new Session({
-      url,
-      transport: o.transport ?? defaultTransport(),
-      protocols: o.protocols ?? STOMP_PROTOCOLS,
-      connectHeaders: headers,
-      acceptVersion: o.acceptVersion ?? '1.2,1.1,1.0',
-      heartbeat: [o.heartbeat?.outgoing ?? 10000, o.heartbeat?.incoming ?? 10000],
-      connectTimeout: o.connectTimeout ?? 10000,
-      maxFrameSize: o.maxFrameSize,
-      clock: o.clock,
-      debug: o.debug,
-      onConnected: (f) => this.opened_(session, url, f),
-      onMessage: (f) => this.message_(session, f),
-      onError: () => undefined,
-      onClosed: (err, code, reason) => this.closed_(session, url, err, code, reason),
-    });
-    this.session_ = session;
+    const session: Session = (this.session_ = new Session(url, this.transport_, this.options, {
+      onConnected_: (f) => this.opened_(session, f),
+      onMessage_: (f) => this.message_(session, f),
+      onClosed_: (err, code, reason) => this.closed_(session, err, code, reason),
+    }));
   }
 
-  private opened_(session: Session, url: string, f: Frame): void {
+  private opened_(session: Session, f: Frame): void {
     const reconnected = this.everConnected_;
     this.failures_ = 0;
     this.everConnected_ = true;
@@ -179,13 +151,14 @@ export class Client implements MessageOwner, SubscriptionOwner {
     for (const sub of this.subs_.values()) this.sendSubscribe_(session, sub);
     this.flush_();
     for (const w of this.waiters_.splice(0)) w.resolve();
-    this.emit_('connected', { url, version: session.version ?? '1.0', headers: headersToRecord(f.headers), reconnected });
+    this.emit_('connected', { url: session.url_, version: session.version_ ?? '1.0', headers: headersToRecord(f.headers), reconnected });
   }
 
-  private closed_(session: Session, url: string, err: StompboxClientError | undefined, code: number, reason: string): void {
+  private closed_(session: Session, err: StompboxClientError | undefined, code: number, reason: string): void {
     if (session !== this.session_) return;
+    const url = session.url_;
     this.session_ = undefined;
-    this.queue_.connectionLost();
+    this.queue_.connectionLost_();
     this.emit_('disconnected', { url, code, reason, error: err });
     // A protocol error tends to come back on every connection (the same oversized
     // message redelivered): it is reported once, and the connections it ends count as
@@ -200,7 +173,7 @@ export class Client implements MessageOwner, SubscriptionOwner {
     this.failures_++;
     this.urlIndex_++;
     if (err?.code === ClientErrorCodes.CONNECT_REFUSED) return this.stop_(err);
-    if (r === false) return this.stop_(err ?? new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `connection to ${url} lost (${code})`));
+    if (r === false) return this.stop_(err ?? new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `${url}: closed (${code} ${reason})`));
     if (this.failures_ >= (r?.maxAttempts ?? Infinity)) {
       return this.stop_(new StompboxClientError(ClientErrorCodes.RECONNECT_EXHAUSTED, `${this.failures_} attempts failed`, undefined, err));
     }
@@ -217,7 +190,7 @@ export class Client implements MessageOwner, SubscriptionOwner {
   private stop_(err: StompboxClientError): void {
     this.setStatus_('disconnected');
     for (const w of this.waiters_.splice(0)) w.reject(err);
-    this.queue_.rejectAll(err);
+    this.queue_.rejectAll_(err);
   }
 
   /**
@@ -236,17 +209,17 @@ export class Client implements MessageOwner, SubscriptionOwner {
     const id = options.id ?? `sub-${this.counter_++}`;
     const sub = new Subscription(id, destination, options, callback, this);
     this.subs_.set(id, sub);
-    if (this.session_?.connected) this.sendSubscribe_(this.session_, sub);
+    if (this.session_?.connected_) this.sendSubscribe_(this.session_, sub);
     return sub;
   }
 
   private sendSubscribe_(session: Session, sub: Subscription): void {
     const h = ['id', sub.id, 'destination', sub.destination, 'ack', sub.options.ack ?? 'auto', ...headersFromRecord(sub.options.headers ?? {})];
-    const resume = sub.tracker_?.resumeHeader();
+    const resume = sub.tracker_?.resumeHeader_();
     if (resume !== undefined) h.push(RESUME, resume);
-    session.request('SUBSCRIBE', h).then(
+    session.request_('SUBSCRIBE', h).then(
       (receipt) => {
-        const gap = sub.tracker_?.receipt(receipt.headers, sub.id, sub.destination);
+        const gap = sub.tracker_?.receipt_(receipt.headers, sub.id, sub.destination);
         sub.settle_();
         if (gap) {
           sub.options.onGap?.(gap);
@@ -266,14 +239,14 @@ export class Client implements MessageOwner, SubscriptionOwner {
   async unsubscribe(sub: Subscription): Promise<void> {
     if (!this.subs_.delete(sub.id)) return;
     sub.end_();
-    if (this.session_?.connected) await this.session_.request('UNSUBSCRIBE', ['id', sub.id]).catch(() => undefined);
+    if (this.session_?.connected_) await this.session_.request_('UNSUBSCRIBE', ['id', sub.id]).catch(() => undefined);
   }
 
   private message_(session: Session, f: Frame): void {
     const sub = this.subs_.get(getHeader(f.headers, 'subscription') ?? '');
     if (!sub) return; // after unsubscribe(), before the broker saw it
     const m = new Message(f, session, this);
-    if (sub.tracker_ && !sub.tracker_.accept(f.headers)) {
+    if (sub.tracker_ && !sub.tracker_.accept_(f.headers)) {
       if ((sub.options.ack ?? 'auto') !== 'auto') void m.ack(); // already delivered once
       return;
     }
@@ -281,53 +254,52 @@ export class Client implements MessageOwner, SubscriptionOwner {
   }
 
   /** ACK/NACK. A message from an earlier connection needs none: the broker redelivers it anyway. */
-  acknowledge(m: Message, command: 'ACK' | 'NACK', options: AckOptions = {}): Promise<void> {
+  acknowledge_(m: Message, command: 'ACK' | 'NACK', options: AckOptions = {}): Promise<void> {
     const s = this.session_;
-    if (s === undefined || m.session_ !== s || !s.connected) return Promise.resolve();
-    const h = s.version === '1.2' ? ['id', m.header('ack') ?? ''] : ['message-id', m.messageId, ...(s.version === '1.1' ? ['subscription', m.subscription] : [])];
-    h.push(...headersFromRecord(options.headers ?? {}));
-    if (options.receipt) return s.request(command, h).then(() => undefined);
-    s.send(command, h);
+    if (s === undefined || m.session_ !== s || !s.connected_) return Promise.resolve();
+    const h = [...m.ackHeaders_(), ...headersFromRecord(options.headers ?? {})];
+    if (options.receipt) return s.request_(command, h).then(() => undefined);
+    s.send_(command, h);
     return Promise.resolve();
   }
 
   /** Sends to `destination`; resolves when the broker confirms (RECEIPT). Queued while offline. */
   publish(destination: string, body: string | Uint8Array = '', options: PublishOptions = {}): Promise<void> {
     if (!destination) return Promise.reject(invalid('empty destination'));
-    return this.enqueue([sendFrame(destination, body, options)], options.receipt ?? true);
+    return this.enqueue_([sendFrame(destination, body, options)], options.receipt ?? true);
   }
 
   /** A transaction: its frames are held here and sent together, BEGIN to COMMIT, at `commit()`. */
   begin(): Transaction {
-    return new Transaction(`tx-${this.counter_++}`, (frames) => this.enqueue(frames, true));
+    return new Transaction(`tx-${this.counter_++}`, (frames) => this.enqueue_(frames, true));
   }
 
-  /** @internal */
-  enqueue(frames: OutFrame[], receipt: boolean): Promise<void> {
+  enqueue_(frames: OutFrame[], receipt: boolean): Promise<void> {
     if (this.status === 'disconnecting' || this.status === 'disconnected') {
       return Promise.reject(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'the client is disconnected'));
     }
     return new Promise<void>((resolve, reject) => {
-      if (this.queue_.push({ frames, receipt, resolve, reject, sent: false }) && this.session_?.connected) this.flush_();
+      if (this.queue_.push_({ frames_: frames, receipt_: receipt, resolve, reject }) && this.session_?.connected_) this.flush_();
     });
   }
 
   private flush_(): void {
     const s = this.session_;
-    if (!s?.connected) return;
-    for (const e of this.queue_.unsent()) {
-      e.sent = true;
-      const last = e.frames.length - 1;
-      for (let i = 0; i < last; i++) s.send(...e.frames[i]);
-      const [command, headers, body] = e.frames[last];
-      if (!e.receipt) {
-        s.send(command, headers, body);
-        this.queue_.done(e);
+    if (!s?.connected_) return;
+    const q = this.queue_;
+    for (const e of q.unsent_()) {
+      e.sent_ = true;
+      const frames = e.frames_;
+      const last = frames.length - 1;
+      for (let i = 0; i < last; i++) s.send_(...frames[i]);
+      if (!e.receipt_) {
+        s.send_(...frames[last]);
+        q.done_(e);
         continue;
       }
-      s.request(command, headers, body).then(
-        () => this.queue_.done(e),
-        (err: StompboxClientError) => err.code !== ClientErrorCodes.CONNECTION_LOST && this.queue_.done(e, err),
+      s.request_(...frames[last]).then(
+        () => q.done_(e),
+        (err: StompboxClientError) => err.code !== ClientErrorCodes.CONNECTION_LOST && q.done_(e, err),
       );
     }
   }
@@ -335,30 +307,16 @@ export class Client implements MessageOwner, SubscriptionOwner {
   /** Waits (up to `flushTimeout`) for queued sends to be confirmed, then DISCONNECTs. */
   async disconnect(): Promise<void> {
     clearTimeout(this.retry_);
-    const s = this.session_;
-    if (s?.connected && this.queue_.length > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise((r) => (timer = setTimeout(r, this.options.flushTimeout ?? 10000)));
-      // A drop meanwhile: the queue waits for the next connection, which is not coming.
-      let off = () => undefined as unknown;
-      const lost = new Promise<void>((r) => (off = this.on('disconnected', () => r())));
-      await Promise.race([this.queue_.drained(), timeout, lost]);
-      clearTimeout(timer);
-      off();
-    }
+    // A drop meanwhile ends the wait: the queue would wait for a connection that is not coming.
+    if (this.session_?.connected_) await within(this.queue_.settled_(), this.options.flushTimeout ?? 10000);
     this.setStatus_('disconnecting');
-    this.queue_.rejectAll(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() before this was confirmed'));
-    for (const w of this.waiters_.splice(0)) w.reject(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'disconnect() called'));
-    await this.session_?.disconnect();
+    const bye = (what: string) => new StompboxClientError(ClientErrorCodes.DISCONNECTED, `disconnect() ${what}`);
+    this.queue_.rejectAll_(bye('before this was confirmed'));
+    for (const w of this.waiters_.splice(0)) w.reject(bye('called'));
+    await this.session_?.disconnect_();
     this.session_ = undefined;
     this.setStatus_('disconnected');
   }
-}
-
-function sendFrame(destination: string, body: string | Uint8Array, o: PublishOptions): OutFrame {
-  const h = ['destination', destination, ...headersFromRecord(o.headers ?? {})];
-  if (o.contentType) h.push('content-type', o.contentType);
-  return ['SEND', h, body];
 }
 
 function invalid(message: string): StompboxClientError {

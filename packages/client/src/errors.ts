@@ -37,7 +37,7 @@ export class StompboxClientError extends Error {
   /** The ERROR frame, when the broker sent one. */
   readonly frame: Frame | undefined;
   constructor(code: ClientErrorCode, message: string, frame?: Frame, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    super(message, { cause });
     this.name = 'StompboxClientError';
     this.code = code;
     this.frame = frame;

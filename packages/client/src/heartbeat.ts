@@ -10,7 +10,9 @@
  * due, the page was asleep: the bytes the broker sent meanwhile may still be waiting to
  * be read, so silence is not judged at that tick; the clock for silence restarts, and
  * a beat is sent at once. Only silence measured while the page was awake kills the
- * connection (after twice the interval, as stompjs and most brokers allow).
+ * connection (after twice the interval, as stompjs and most brokers allow); a tick
+ * that runs late discounts its lateness, since the bytes that came meanwhile are read
+ * only after the timers.
  */
 export interface Clock {
   now(): number;
@@ -31,53 +33,41 @@ export function negotiate(offer: [number, number], header: string | undefined): 
   return [cx === 0 || !sy ? 0 : Math.max(cx, sy), cy === 0 || !sx ? 0 : Math.max(sx, cy)];
 }
 
-export class Heartbeat {
-  private lastIn_: number;
-  private lastOut_: number;
-  private lastTick_: number;
-  private timer_: unknown;
-  private readonly period_: number;
-
-  constructor(
-    readonly sendEvery: number,
-    readonly expectEvery: number,
-    private readonly beat_: () => void,
-    private readonly dead_: (silentMs: number) => void,
-    private readonly clock_: Clock = realClock,
-  ) {
-    const t = clock_.now();
-    this.lastIn_ = this.lastOut_ = this.lastTick_ = t;
-    const every = Math.min(sendEvery || Infinity, expectEvery || Infinity);
-    this.period_ = every === Infinity ? 0 : Math.max(10, Math.floor(every / 2));
-    if (this.period_ > 0) this.timer_ = clock_.setInterval(() => this.tick(), this.period_);
-  }
-
+export interface Heartbeat {
   /** Anything arrived (a frame or a beat). */
-  received(): void {
-    this.lastIn_ = this.clock_.now();
-  }
-
+  received_(): void;
   /** A frame was sent: no beat needed for a while. */
-  sent(): void {
-    this.lastOut_ = this.clock_.now();
-  }
+  sent_(): void;
+  stop_(): void;
+}
 
-  tick(): void {
-    const t = this.clock_.now();
-    const late = t - this.lastTick_ - this.period_;
-    this.lastTick_ = t;
+/** Beats every `sendEvery` ms and calls `dead` after twice `expectEvery` ms of silence (0: not that way). */
+export function heartbeat(sendEvery: number, expectEvery: number, beat: () => void, dead: (silentMs: number) => void, clock: Clock = realClock): Heartbeat {
+  let lastIn: number, lastOut: number, lastTick: number;
+  lastIn = lastOut = lastTick = clock.now();
+  const every = Math.min(sendEvery || Infinity, expectEvery || Infinity);
+  const period = every === Infinity ? 0 : Math.max(10, Math.floor(every / 2));
+  const timer = period > 0 ? clock.setInterval(tick, period) : undefined;
+  function tick(): void {
+    const t = clock.now();
+    // How long past due this tick runs: time we were not running, so not reading either.
+    const late = Math.max(0, t - lastTick - period);
+    lastTick = t;
     // Asleep for more than a period (and a second): judge nothing now, beat at once.
-    const woke = late > Math.max(this.period_, 1000);
-    if (woke) this.lastIn_ = t;
-    if (this.sendEvery > 0 && (woke || t - this.lastOut_ >= this.sendEvery)) {
-      this.lastOut_ = t;
-      this.beat_();
+    const woke = late > Math.max(period, 1000);
+    if (woke) lastIn = t;
+    // Beat now if waiting for the next tick would leave more than `sendEvery` without a frame.
+    if (sendEvery > 0 && (woke || t - lastOut + period > sendEvery)) {
+      lastOut = t;
+      beat();
     }
-    if (this.expectEvery > 0 && t - this.lastIn_ > 2 * this.expectEvery) this.dead_(t - this.lastIn_);
+    // A shorter stall (a busy main thread, a loaded machine) is not counted as silence:
+    // timers run before pending reads, so what arrived meanwhile is not seen yet.
+    if (expectEvery > 0 && t - lastIn - late > 2 * expectEvery) dead(t - lastIn);
   }
-
-  stop(): void {
-    if (this.timer_ !== undefined) this.clock_.clearInterval(this.timer_);
-    this.timer_ = undefined;
-  }
+  return {
+    received_: () => void (lastIn = clock.now()),
+    sent_: () => void (lastOut = clock.now()),
+    stop_: () => timer !== undefined && clock.clearInterval(timer),
+  };
 }

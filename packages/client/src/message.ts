@@ -14,7 +14,7 @@ export interface AckOptions {
 }
 
 export interface MessageOwner {
-  acknowledge(message: Message, command: 'ACK' | 'NACK', options?: AckOptions): Promise<void>;
+  acknowledge_(message: Message, command: 'ACK' | 'NACK', options?: AckOptions): Promise<void>;
 }
 
 export class Message {
@@ -74,11 +74,17 @@ export class Message {
     return this.header(EPOCH);
   }
 
+  /** @internal What ACK/NACK name it by: `id` in STOMP 1.2 (its `ack` header), else message-id and subscription. */
+  ackHeaders_(): string[] {
+    const id = this.header('ack');
+    return id !== undefined ? ['id', id] : ['message-id', this.messageId, 'subscription', this.subscription];
+  }
+
   ack(options?: AckOptions): Promise<void> {
-    return this.owner_.acknowledge(this, 'ACK', options);
+    return this.owner_.acknowledge_(this, 'ACK', options);
   }
 
   nack(options?: AckOptions): Promise<void> {
-    return this.owner_.acknowledge(this, 'NACK', options);
+    return this.owner_.acknowledge_(this, 'NACK', options);
   }
 }

@@ -20,6 +20,6 @@ export function nodeTransport(options: { tls?: Parameters<typeof tcp>[0]; ws?: P
 
 export class Client extends BaseClient {
   constructor(options: ClientOptions) {
-    super({ transport: nodeTransport(), ...options });
+    super(options, nodeTransport());
   }
 }

@@ -8,74 +8,87 @@
  * frame twice). At `maxMessages` the policy decides: `reject` the new entry, or
  * `drop-oldest` (its promise rejects).
  */
+import { headersFromRecord } from '@stompbox/stomp-codec';
 import { ClientErrorCodes, StompboxClientError } from './errors.js';
 
 export type OutFrame = [command: string, headers: string[], body?: Uint8Array | string];
 
+/** A SEND's frame, from `publish()` or `tx.publish()`. */
+export function sendFrame(destination: string, body: string | Uint8Array, o: SendOptions): OutFrame {
+  const h = ['destination', destination, ...headersFromRecord(o.headers ?? {})];
+  if (o.contentType) h.push('content-type', o.contentType);
+  return ['SEND', h, body];
+}
+
+export interface SendOptions {
+  headers?: Record<string, string>;
+  /** `content-type` header. */
+  contentType?: string;
+}
+
 export interface QueueEntry {
-  frames: OutFrame[];
+  frames_: OutFrame[];
   /** Confirmed by a RECEIPT (else done once written, and not replayed). */
-  receipt: boolean;
+  receipt_: boolean;
   resolve(): void;
   reject(err: Error): void;
   /** Written on the current connection, waiting for its RECEIPT. */
-  sent: boolean;
+  sent_?: boolean;
 }
 
 export type OverflowPolicy = 'reject' | 'drop-oldest';
 
 export class OfflineQueue {
-  readonly entries: QueueEntry[] = [];
-  private drainers_: (() => void)[] = [];
+  readonly entries_: QueueEntry[] = [];
+  private waiters_: (() => void)[] = [];
 
   constructor(
-    readonly maxMessages: number = 1000,
-    readonly policy: OverflowPolicy = 'reject',
+    private readonly max_ = 1000,
+    private readonly policy_: OverflowPolicy = 'reject',
   ) {}
 
-  get length(): number {
-    return this.entries.length;
-  }
-
-  /** Adds an entry, or rejects it (or the oldest) at the bound. */
-  push(entry: QueueEntry): boolean {
-    if (this.entries.length >= this.maxMessages) {
-      const full = new StompboxClientError(ClientErrorCodes.QUEUE_FULL, `offline queue full (${this.maxMessages} entries)`);
-      const oldest = this.policy === 'drop-oldest' ? this.entries.findIndex((e) => !e.sent) : -1;
-      if (oldest === -1) {
-        entry.reject(full);
-        return false;
-      }
-      this.entries.splice(oldest, 1)[0].reject(full);
+  /** Adds an entry, or rejects it (or the oldest unsent one) at the bound. */
+  push_(entry: QueueEntry): boolean {
+    const entries = this.entries_;
+    if (entries.length >= this.max_) {
+      const full = new StompboxClientError(ClientErrorCodes.QUEUE_FULL, `offline queue full (${this.max_} entries)`);
+      const oldest = this.policy_ === 'drop-oldest' ? entries.findIndex((e) => !e.sent_) : -1;
+      (oldest < 0 ? entry : entries.splice(oldest, 1)[0]).reject(full);
+      if (oldest < 0) return false;
     }
-    this.entries.push(entry);
+    entries.push(entry);
     return true;
   }
 
   /** The entries not yet written on this connection, in order. */
-  unsent(): QueueEntry[] {
-    return this.entries.filter((e) => !e.sent);
+  unsent_(): QueueEntry[] {
+    return this.entries_.filter((e) => !e.sent_);
   }
 
-  done(entry: QueueEntry, err?: Error): void {
-    const i = this.entries.indexOf(entry);
-    if (i !== -1) this.entries.splice(i, 1);
+  done_(entry: QueueEntry, err?: Error): void {
+    const i = this.entries_.indexOf(entry);
+    if (i >= 0) this.entries_.splice(i, 1);
     if (err) entry.reject(err);
     else entry.resolve();
-    if (this.entries.length === 0) for (const d of this.drainers_.splice(0)) d();
+    if (!this.entries_.length) this.wake_();
   }
 
-  /** Resolves once every entry is confirmed (or rejected). */
-  drained(): Promise<void> {
-    return this.entries.length === 0 ? Promise.resolve() : new Promise((r) => this.drainers_.push(r));
+  /** Resolves once every entry is confirmed (or rejected), or the connection is lost: nothing more will be confirmed on it. */
+  settled_(): Promise<void> {
+    return this.entries_.length ? new Promise((r) => this.waiters_.push(r)) : Promise.resolve();
   }
 
   /** The connection is gone: what was written without confirmation goes again, first. */
-  connectionLost(): void {
-    for (const e of this.entries) e.sent = false;
+  connectionLost_(): void {
+    for (const e of this.entries_) e.sent_ = false;
+    this.wake_();
   }
 
-  rejectAll(err: Error): void {
-    for (const e of this.entries.splice(0)) e.reject(err);
+  rejectAll_(err: Error): void {
+    for (const e of this.entries_.splice(0)) e.reject(err);
+  }
+
+  private wake_(): void {
+    for (const w of this.waiters_.splice(0)) w();
   }
 }

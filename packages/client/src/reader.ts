@@ -32,81 +32,78 @@ export class ReaderError extends Error {
 const EMPTY: Uint8Array = new Uint8Array(0);
 const ESCAPES: Record<string, string> = { n: '\n', c: ':', r: '\r', '\\': '\\' };
 
-export class FrameReader {
-  version: StompVersion | undefined;
-  private buf_ = EMPTY;
-  /** Bytes that arrived since `buf_` was last read, kept apart until they can complete a frame. */
-  private chunks_: Uint8Array[] = [];
-  private size_ = 0;
-  /** Bytes needed before reading again; -1: a NUL is needed. Big bodies are joined once, not per chunk. */
-  private need_ = 0;
-
-  constructor(
-    private readonly onFrame_: (f: Frame) => void,
-    private readonly onBeat_: () => void,
-    readonly max = 10 * 1024 * 1024,
-  ) {}
-
-  push(data: Uint8Array): void {
-    this.chunks_.push(data);
-    this.size_ += data.length;
-    if (this.need_ === -1 ? data.indexOf(0) === -1 : this.size_ < this.need_) return this.limit_(this.size_);
-    this.read_(false);
-  }
-
+export interface FrameReader {
+  /** Set at CONNECTED: 1.1 and 1.2 header values are unescaped. */
+  version_?: StompVersion;
+  push_(data: Uint8Array): void;
   /** The end of a WebSocket message: a frame still waiting for its NUL ends here. */
-  end(): void {
-    this.read_(true);
-  }
+  end_(): void;
+}
 
-  private read_(atEnd: boolean): void {
-    const c = this.chunks_;
-    if (c.length > 1) {
-      const b = new Uint8Array(this.size_);
+export function frameReader(onFrame: (f: Frame) => void, onBeat: () => void, max = 10 * 1024 * 1024): FrameReader {
+  let buf = EMPTY;
+  /** Bytes that arrived since `buf` was last read, kept apart until they can complete a frame. */
+  let chunks: Uint8Array[] = [];
+  let size = 0;
+  /** Bytes needed before reading again; -1: a NUL is needed. Big bodies are joined once, not per chunk. */
+  let need = 0;
+  const limit = (n: number) => n > max && fail('STOMPBOX_ERR_FRAME_TOO_LARGE', `frame over ${max} bytes`);
+
+  const self: FrameReader = {
+    push_(data) {
+      chunks.push(data);
+      size += data.length;
+      if (need === -1 ? data.indexOf(0) === -1 : size < need) limit(size);
+      else read(false);
+    },
+    end_: () => read(true),
+  };
+
+  function read(atEnd: boolean): void {
+    if (chunks.length > 1) {
+      const b = new Uint8Array(size);
       let at = 0;
-      for (const x of c) b.set(x, (at += x.length) - x.length);
-      c.length = 0;
-      c.push(b);
+      for (const x of chunks) b.set(x, (at += x.length) - x.length);
+      chunks = [b];
     }
-    this.buf_ = c.length ? c[0] : EMPTY;
-    while (this.frame_(atEnd));
-    this.chunks_ = this.buf_.length ? [this.buf_] : [];
-    this.size_ = this.buf_.length;
+    buf = chunks[0] ?? EMPTY;
+    while (frame(atEnd));
+    chunks = buf.length ? [buf] : [];
+    size = buf.length;
   }
 
   /** Reads one frame (or skips one EOL or stray NUL); false when more bytes are needed. */
-  private frame_(atEnd: boolean): boolean {
-    const b = this.buf_;
-    this.need_ = 0;
+  function frame(atEnd: boolean): boolean {
+    const b = buf;
+    need = 0;
     if (b.length === 0) return false;
     if (b[0] === 10 || b[0] === 0) {
-      if (b[0] === 10) this.onBeat_();
-      this.buf_ = b.subarray(1);
+      if (b[0] === 10) onBeat();
+      buf = b.subarray(1);
       return true;
     }
     if (b[0] === 13) {
       if (b.length < 2) return false;
       if (b[1] !== 10) fail('STOMPBOX_ERR_MALFORMED_FRAME', 'CR without LF');
-      this.buf_ = b.subarray(1);
+      buf = b.subarray(1);
       return true;
     }
     // The blank line: LF followed by LF or CR LF.
     let at = -1;
-    for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) {
+    for (let i = b.indexOf(10); i !== -1 && at === -1; i = b.indexOf(10, i + 1)) {
       if (b[i + 1] === 10) at = i + 2;
       else if (b[i + 1] === 13 && b[i + 2] === 10) at = i + 3;
-      else continue;
-      break;
     }
     if (at === -1) {
-      this.limit_(b.length);
+      limit(b.length);
       return false;
     }
     const lines = utf8Decode(b, 0, at).split(/\r?\n/);
     lines.length -= 2;
     if (lines.length > 1001) fail('STOMPBOX_ERR_TOO_MANY_HEADERS', `${lines.length - 1} headers`);
     const command = lines[0];
-    const esc = this.version !== undefined && this.version !== '1.0' && command !== 'CONNECTED';
+    const v = self.version_;
+    const esc = !!v && v !== '1.0' && command !== 'CONNECTED';
     const headers: string[] = [];
     let length = -1;
     for (let i = 1; i < lines.length; i++) {
@@ -122,21 +119,19 @@ export class FrameReader {
       headers.push(name, value);
     }
     let end = length === -1 ? b.indexOf(0, at) : at + length;
-    this.limit_(length === -1 ? (end === -1 ? b.length : end) : end);
+    limit(length === -1 && end === -1 ? b.length : end);
     if (length !== -1 ? b.length < end : end === -1 && !atEnd) {
-      this.need_ = length === -1 ? -1 : end;
+      need = length === -1 ? -1 : end;
       return false;
     }
     if (end === -1) end = b.length;
     // A view, as the codec's Frame: valid until the next push (Message copies it).
-    this.onFrame_({ command, headers, body: b.subarray(at, end) });
-    this.buf_ = b.subarray(length === -1 ? end + 1 : end);
+    onFrame({ command, headers, body: b.subarray(at, end) });
+    buf = b.subarray(length === -1 ? end + 1 : end);
     return true;
   }
 
-  private limit_(n: number): void {
-    if (n > this.max) fail('STOMPBOX_ERR_FRAME_TOO_LARGE', `frame over ${this.max} bytes`);
-  }
+  return self;
 }
 
 function fail(code: ReaderErrorCode, message: string): never {

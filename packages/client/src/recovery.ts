@@ -35,33 +35,33 @@ export interface GapEvent {
 export const resumable = (destination: string): boolean => !/[*#]/.test(destination);
 
 export class ResumeTracker {
-  last: StreamPosition | undefined;
+  last_: StreamPosition | undefined;
   /** The resume asked for on the SUBSCRIBE in flight (for the gap it may answer). */
   private asked_: StreamPosition | undefined;
 
   constructor(start?: StreamPosition) {
-    this.last = start;
+    this.last_ = start;
   }
 
   /** The value of `stompbox-resume` for the next SUBSCRIBE, if there is one. */
-  resumeHeader(): string | undefined {
-    this.asked_ = this.last;
-    return this.last && `${this.last.epoch}:${this.last.position}`;
+  resumeHeader_(): string | undefined {
+    this.asked_ = this.last_;
+    return this.last_ && `${this.last_.epoch}:${this.last_.position}`;
   }
 
   /** False for a message already delivered (same epoch, position not past the last). */
-  accept(headers: readonly string[]): boolean {
+  accept_(headers: readonly string[]): boolean {
     const epoch = getHeader(headers, EPOCH);
     const pos = getHeader(headers, POSITION);
     if (epoch === undefined || pos === undefined) return true;
     const position = Number(pos);
-    if (this.last !== undefined && this.last.epoch === epoch && position <= this.last.position) return false;
-    this.last = { epoch, position };
+    if (this.last_ !== undefined && this.last_.epoch === epoch && position <= this.last_.position) return false;
+    this.last_ = { epoch, position };
     return true;
   }
 
   /** Reads the SUBSCRIBE's RECEIPT; returns the gap it reports, if any. */
-  receipt(headers: readonly string[], subscription: string, destination: string): GapEvent | undefined {
+  receipt_(headers: readonly string[], subscription: string, destination: string): GapEvent | undefined {
     const epoch = getHeader(headers, EPOCH);
     const pos = getHeader(headers, POSITION);
     const to = epoch !== undefined && pos !== undefined ? { epoch, position: Number(pos) } : undefined;
@@ -70,11 +70,11 @@ export class ResumeTracker {
     const status = getHeader(headers, RESUME);
     if (status === 'unavailable' && asked !== undefined) {
       // Unless a live message already moved us on (frames may precede the RECEIPT).
-      if (this.last === asked) this.last = to;
+      if (this.last_ === asked) this.last_ = to;
       return { subscription, destination, reason: getHeader(headers, REASON) ?? 'unknown', from: asked, to };
     }
     // A first subscription learns where it starts, so that a drop before its first message is resumable.
-    if (this.last === undefined && to !== undefined) this.last = to;
+    if (this.last_ === undefined && to !== undefined) this.last_ = to;
     return undefined;
   }
 }

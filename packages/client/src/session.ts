@@ -4,36 +4,46 @@
  * reconnecting, subscriptions or queues (client.ts does); the stompjs facade uses it
  * directly.
  */
-import { getHeader, type Frame, type StompVersion } from '@stompbox/stomp-codec';
+import { getHeader, headersFromRecord, type Frame, type StompVersion } from '@stompbox/stomp-codec';
 import { encodeFrame } from './encode.js';
 import { utf8Decode, utf8Encode } from './utf8.js';
-import { ClientErrorCodes, StompboxClientError } from './errors.js';
-import { FrameReader } from './reader.js';
-import { Heartbeat, negotiate, realClock, type Clock } from './heartbeat.js';
-import type { Transport, TransportConnection } from './transports/types.js';
+import { ClientErrorCodes, StompboxClientError, type ClientErrorCode } from './errors.js';
+import { frameReader, type FrameReader } from './reader.js';
+import { within } from './within.js';
+import { heartbeat, negotiate, type Clock, type Heartbeat } from './heartbeat.js';
+import { STOMP_PROTOCOLS, type Transport, type TransportConnection } from './transports/types.js';
 
-export interface SessionOptions {
-  url: string;
-  transport: Transport;
-  protocols: string[];
-  /** CONNECT headers, flat; accept-version and heart-beat are added. */
-  connectHeaders: string[];
-  acceptVersion: string;
-  /** [cx, cy]: the heart-beats offered, in ms. */
-  heartbeat: [number, number];
-  /** ms from the start until CONNECTED (0 = none). */
-  connectTimeout: number;
-  /** Largest frame accepted from the broker, in bytes (default 10 MiB). */
-  maxFrameSize?: number;
-  clock?: Clock;
+/** What a connection needs of the client's options (the client passes its own). */
+export interface ConnectionOptions {
+  /** WebSocket sub-protocols (default v12.stomp, v11.stomp, v10.stomp). */
+  protocols?: string[];
+  login?: string;
+  passcode?: string;
+  /** The `host` header (a virtual host); not sent unless given. */
+  host?: string;
+  connectHeaders?: Record<string, string>;
+  /** Default '1.2,1.1,1.0'. */
+  acceptVersion?: string;
+  /** Heart-beats in ms (default 10000 both ways; 0 = none). */
+  heartbeat?: { outgoing?: number; incoming?: number };
+  /** ms to wait for CONNECTED (default 10000; 0 = no limit). */
+  connectTimeout?: number;
   debug?: (line: string) => void;
-  onConnected(frame: Frame): void;
-  onMessage(frame: Frame): void;
+  /** Largest frame accepted from the broker, in bytes (default 10 MiB); a larger one is a protocol error. */
+  maxFrameSize?: number;
+  /** Time source for heart-beats (tests, the stompjs facade's timer hooks). */
+  clock?: Clock;
+}
+
+/** What the session reports to its owner (the client, or the stompjs facade). */
+export interface SessionHandlers {
+  onConnected_(frame: Frame): void;
+  onMessage_(frame: Frame): void;
   /** A RECEIPT that answers no `request()` (a receipt header the application set itself). */
-  onReceipt?(frame: Frame): void;
+  onReceipt_?(frame: Frame): void;
   /** An ERROR frame that answers no pending receipt (the broker closes next). */
-  onError(frame: Frame): void;
-  onClosed(error: StompboxClientError | undefined, code: number, reason: string): void;
+  onError_?(frame: Frame): void;
+  onClosed_(error: StompboxClientError | undefined, code: number, reason: string): void;
 }
 
 interface Pending {
@@ -44,171 +54,170 @@ interface Pending {
 let receiptCounter = 0;
 
 export class Session {
-  version: StompVersion | undefined;
-  connected = false;
-  closed = false;
+  version_: StompVersion | undefined;
+  connected_ = false;
+  closed_ = false;
   private conn_!: TransportConnection;
-  private readonly decoder_: FrameReader;
+  private readonly reader_: FrameReader;
   private heartbeat_: Heartbeat | undefined;
   private readonly receipts_ = new Map<string, Pending>();
   private timer_: ReturnType<typeof setTimeout> | undefined;
   private error_: StompboxClientError | undefined;
+  /** The heart-beats offered in CONNECT: [cx, cy] in ms. */
+  private readonly offer_: [number, number];
 
-  constructor(readonly options: SessionOptions) {
-    const o = options;
-    this.decoder_ = new FrameReader(
+  constructor(
+    readonly url_: string,
+    transport: Transport,
+    private readonly o_: ConnectionOptions,
+    private readonly h_: SessionHandlers,
+  ) {
+    const o = o_;
+    const debug = o.debug;
+    const wait = o.connectTimeout ?? 10000;
+    const hb = o.heartbeat;
+    const offer = (this.offer_ = [hb?.outgoing ?? 10000, hb?.incoming ?? 10000]);
+    this.reader_ = frameReader(
       (f) => this.frame_(f),
-      () => o.debug?.('<<< PONG'),
+      () => debug?.('<<< PONG'),
       o.maxFrameSize,
     );
-    if (o.connectTimeout > 0) {
-      this.timer_ = setTimeout(
-        () => this.fail(ClientErrorCodes.CONNECT_TIMEOUT, `no CONNECTED from ${o.url} within ${o.connectTimeout} ms`),
-        o.connectTimeout,
-      );
-    }
-    o.debug?.('Opening Web Socket...');
-    this.conn_ = o.transport(o.url, o.protocols, {
+    this.conn_ = transport(url_, o.protocols ?? STOMP_PROTOCOLS, {
       onOpen: () => {
-        if (this.closed) return;
-        o.debug?.('Web Socket Opened...');
-        this.send('CONNECT', [...o.connectHeaders, 'accept-version', o.acceptVersion, 'heart-beat', o.heartbeat.join(',')]);
+        if (this.closed_) return;
+        this.send_('CONNECT', [
+          ...headersFromRecord({ login: o.login, passcode: o.passcode, host: o.host, ...o.connectHeaders }),
+          'accept-version',
+          o.acceptVersion ?? '1.2,1.1,1.0',
+          'heart-beat',
+          offer.join(),
+        ]);
       },
       onData: (data) => this.data_(data),
       onClose: (code, reason) => this.end_(code, reason),
     });
+    // After the transport call, which may throw (no transport here): then nothing is left scheduled.
+    if (wait > 0) this.timer_ = setTimeout(() => this.fail_(ClientErrorCodes.CONNECT_TIMEOUT, `no CONNECTED within ${wait} ms`), wait);
   }
 
   /** Encodes and writes a frame (dropped once closed). */
-  send(command: string, headers: string[], body?: Uint8Array | string): void {
-    if (this.closed) return;
-    const bytes = encodeFrame(command, headers, body, this.version);
-    this.options.debug?.(`>>> ${utf8Decode(bytes)}`);
-    this.heartbeat_?.sent();
+  send_(command: string, headers: string[], body?: Uint8Array | string): void {
+    if (this.closed_) return;
+    const bytes = encodeFrame(command, headers, body, this.version_);
+    this.o_.debug?.(`>>> ${utf8Decode(bytes)}`);
+    this.heartbeat_?.sent_();
     this.conn_.send(bytes, typeof body === 'object');
   }
 
   /** Sends with a `receipt` header; resolves with the RECEIPT, rejects on ERROR or loss. */
-  request(command: string, headers: string[], body?: Uint8Array | string): Promise<Frame> {
+  request_(command: string, headers: string[], body?: Uint8Array | string): Promise<Frame> {
     const id = `r-${++receiptCounter}`;
     const p = new Promise<Frame>((resolve, reject) => this.receipts_.set(id, { resolve, reject }));
-    this.send(command, [...headers, 'receipt', id], body);
+    this.send_(command, [...headers, 'receipt', id], body);
     return p;
   }
 
-  /** Ends the connection: DISCONNECT (with a receipt, waited for up to `wait` ms) when connected. */
-  async disconnect(wait = 3000): Promise<void> {
-    if (this.connected && !this.closed) {
-      const done = this.request('DISCONNECT', []).catch(() => undefined);
-      await Promise.race([done, new Promise((r) => setTimeout(r, wait))]);
+  /** Ends the connection: DISCONNECT (its receipt waited for up to 3 s) when connected. */
+  async disconnect_(): Promise<void> {
+    if (this.connected_ && !this.closed_) {
+      await within(this.request_('DISCONNECT', []).catch(() => undefined), 3000);
     }
     this.end_(1000, 'disconnect');
   }
 
-  /** Closes at once, without DISCONNECT (stompjs's disconnect sends its own first). */
-  close(): void {
-    this.end_(1000, 'closed');
+  /** Closes at once with an error (heart-beat timeout, protocol error, timeout); without one, as asked. */
+  fail_(code?: ClientErrorCode, message = 'closed', frame?: Frame, cause?: unknown): void {
+    if (code) this.error_ ??= new StompboxClientError(code, `${this.url_}: ${message}`, frame, cause);
+    this.end_(code ? 1006 : 1000, message);
   }
 
-  /** Closes at once with an error (heart-beat timeout, protocol error, timeout). */
-  fail(code: (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes], message: string, frame?: Frame, cause?: unknown): void {
-    this.error_ ??= new StompboxClientError(code, message, frame, cause);
-    this.end_(1006, message);
-  }
-
-  private data_(data: string | ArrayBuffer | ArrayBufferView): void {
-    if (this.closed) return;
-    this.heartbeat_?.received();
-    const bytes =
-      typeof data === 'string'
-        ? utf8Encode(data)
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : new Uint8Array(data);
-    // As stompjs: what arrived, as it arrived (a lone heart-beat is logged as PONG by the decoder).
-    if (this.options.debug && !(bytes.length === 1 && bytes[0] === 10)) this.options.debug(`<<< ${typeof data === 'string' ? data : utf8Decode(bytes)}`);
+  private data_(data: string | ArrayBuffer | Uint8Array): void {
+    if (this.closed_) return;
+    this.heartbeat_?.received_();
+    const bytes = typeof data === 'string' ? utf8Encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
+    const debug = this.o_.debug;
+    // As stompjs: what arrived, as it arrived (a lone heart-beat is logged as PONG by the reader).
+    if (debug && !(bytes.length === 1 && bytes[0] === 10)) debug(`<<< ${typeof data === 'string' ? data : utf8Decode(bytes)}`);
     try {
-      this.decoder_.push(bytes);
-      if (this.conn_.messages) this.decoder_.end();
+      this.reader_.push_(bytes);
+      if (this.conn_.messages) this.reader_.end_();
     } catch (err) {
-      this.fail(ClientErrorCodes.PROTOCOL, `bad frame from ${this.options.url}: ${(err as Error).message}`, undefined, err);
+      this.fail_(ClientErrorCodes.PROTOCOL, `bad frame: ${(err as Error).message}`, undefined, err);
     }
   }
 
   private frame_(f: Frame): void {
-    const o = this.options;
-    if (this.closed) return;
+    const h = this.h_;
+    const header = (name: string) => getHeader(f.headers, name);
+    if (this.closed_) return;
     switch (f.command) {
       case 'CONNECTED': {
-        if (this.connected) return;
+        if (this.connected_) return;
         clearTimeout(this.timer_);
-        this.connected = true;
-        const v = getHeader(f.headers, 'version');
-        this.version = v === '1.1' || v === '1.2' ? v : '1.0';
-        this.decoder_.version = this.version;
-        const [out, inc] = this.version === '1.0' ? [0, 0] : negotiate(this.options.heartbeat, getHeader(f.headers, 'heart-beat'));
-        if (out > 0) o.debug?.(`send PING every ${out}ms`);
-        if (inc > 0) o.debug?.(`check PONG every ${inc}ms`);
+        this.connected_ = true;
+        const v = header('version');
+        const version = (this.version_ = this.reader_.version_ = v === '1.1' || v === '1.2' ? v : '1.0');
+        const [out, inc] = version === '1.0' ? [0, 0] : negotiate(this.offer_, header('heart-beat'));
+        const debug = this.o_.debug;
+        if (out > 0) debug?.(`send PING every ${out}ms`);
+        if (inc > 0) debug?.(`check PONG every ${inc}ms`);
         if (out > 0 || inc > 0) {
-          this.heartbeat_ = new Heartbeat(
+          this.heartbeat_ = heartbeat(
             out,
             inc,
             () => {
-              o.debug?.('>>> PING');
+              debug?.('>>> PING');
               this.conn_.send(LF, false);
             },
-            (ms) => this.fail(ClientErrorCodes.HEARTBEAT_TIMEOUT, `nothing from ${o.url} for ${ms} ms (heart-beat ${inc} ms)`),
-            o.clock ?? realClock,
+            (ms) => this.fail_(ClientErrorCodes.HEARTBEAT_TIMEOUT, `nothing heard for ${ms} ms (heart-beat ${inc} ms)`),
+            this.o_.clock,
           );
         }
-        o.onConnected(f);
+        h.onConnected_(f);
         return;
       }
       case 'MESSAGE':
-        o.onMessage(f);
+        h.onMessage_(f);
         return;
       case 'RECEIPT': {
-        const id = getHeader(f.headers, 'receipt-id') ?? '';
+        const id = header('receipt-id') ?? '';
         const p = this.receipts_.get(id);
         this.receipts_.delete(id);
         if (p) p.resolve(f);
-        else o.onReceipt?.(f);
+        else h.onReceipt_?.(f);
         return;
       }
       case 'ERROR': {
-        const message = getHeader(f.headers, 'message') ?? utf8Decode(f.body);
-        const id = getHeader(f.headers, 'receipt-id');
-        const p = id === undefined ? undefined : this.receipts_.get(id);
+        const message = header('message') ?? utf8Decode(f.body);
+        const id = header('receipt-id') ?? '';
+        const p = this.receipts_.get(id);
         // Only a refused login ends the client's retries: any other ERROR (a broker
         // starting up, overloaded, a version it does not speak yet) is retried with backoff.
-        const refused = !this.connected && (getHeader(f.headers, 'code') === 'STOMPBOX_ERR_AUTH_FAILED' || LOGIN_REFUSED.test(message));
-        const code = refused ? ClientErrorCodes.CONNECT_REFUSED : ClientErrorCodes.SERVER_ERROR;
-        const err = new StompboxClientError(code, `${o.url}: ${message}`, f);
-        if (p !== undefined && id !== undefined) {
-          this.receipts_.delete(id);
-          p.reject(err);
-        }
+        const refused = !this.connected_ && (header('code') === 'STOMPBOX_ERR_AUTH_FAILED' || LOGIN_REFUSED.test(message));
+        const err = new StompboxClientError(refused ? ClientErrorCodes.CONNECT_REFUSED : ClientErrorCodes.SERVER_ERROR, `${this.url_}: ${message}`, f);
+        this.receipts_.delete(id);
+        p?.reject(err);
         this.error_ ??= err;
-        o.onError(f);
+        h.onError_?.(f);
         return;
       }
     }
   }
 
   private end_(code: number, reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closed_) return;
+    this.closed_ = true;
     clearTimeout(this.timer_);
-    this.heartbeat_?.stop();
-    // A transport may fail inside its own constructor call, before `conn` is set.
+    this.heartbeat_?.stop_();
+    // A transport may fail inside its own constructor call, before `conn_` is set.
     this.conn_?.close();
-    const lost = new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `connection to ${this.options.url} closed (${code}${reason ? ` ${reason}` : ''})`);
+    const lost = new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `${this.url_}: closed (${code} ${reason})`);
     for (const p of this.receipts_.values()) p.reject(lost);
     this.receipts_.clear();
-    this.options.onClosed(this.error_, code, reason);
+    this.h_.onClosed_(this.error_, code, reason);
   }
 }
 
 const LF = new Uint8Array([10]);
-/** How brokers word a refused login (RabbitMQ, ActiveMQ, Artemis, Stompbox, Spring). */
-const LOGIN_REFUSED = /auth|login|passcode|password|credential|access refused|denied|unauthori[sz]ed|forbidden/i;
+/** How brokers word a refused login (RabbitMQ, ActiveMQ, Artemis, Stompbox, Spring): "auth" also finds unauthorized, "pass" passcode and password. */
+const LOGIN_REFUSED = /auth|login|pass|credential|access refused|denied|forbidden/i;

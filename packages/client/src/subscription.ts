@@ -63,7 +63,7 @@ export class Subscription implements AsyncIterable<Message> {
 
   /** Where this subscription is in its destination's history (save it to resume after an app restart). */
   get position(): StreamPosition | undefined {
-    return this.tracker_?.last;
+    return this.tracker_?.last_;
   }
 
   unsubscribe(): Promise<void> {

@@ -5,10 +5,9 @@
  * drops first. So no half transaction is left open on a dead connection, and `abort()`
  * needs no round trip (the broker never saw it).
  */
-import { headersFromRecord } from '@stompbox/stomp-codec';
 import { ClientErrorCodes, StompboxClientError } from './errors.js';
 import type { Message } from './message.js';
-import type { OutFrame } from './offline-queue.js';
+import { sendFrame, type OutFrame, type SendOptions } from './offline-queue.js';
 
 export class Transaction {
   private frames_: OutFrame[] | undefined = [];
@@ -18,39 +17,38 @@ export class Transaction {
     private readonly submit_: (frames: OutFrame[]) => Promise<void>,
   ) {}
 
-  private add_(frame: OutFrame): void {
+  private open_(): OutFrame[] {
     if (!this.frames_) throw new StompboxClientError(ClientErrorCodes.INVALID_ARGUMENT, `transaction ${this.id} is already finished`);
-    frame[1].push('transaction', this.id);
-    this.frames_.push(frame);
+    return this.frames_;
   }
 
-  publish(destination: string, body: string | Uint8Array = '', headers: Record<string, string> = {}): void {
-    this.add_(['SEND', ['destination', destination, ...headersFromRecord(headers)], body]);
+  private add_(command: string, headers: string[], body?: string | Uint8Array): void {
+    this.open_().push([command, [...headers, 'transaction', this.id], body]);
+  }
+
+  /** As `client.publish`, sent at `commit()` (whose promise says when the broker has it). */
+  publish(destination: string, body: string | Uint8Array = '', options: SendOptions = {}): void {
+    this.add_(...sendFrame(destination, body, options));
   }
 
   /** Acknowledges `message` when the transaction commits (STOMP 1.2 `id`; 1.0/1.1 peers get message-id). */
   ack(message: Message): void {
-    this.add_(['ACK', ackHeaders(message)]);
+    this.add_('ACK', message.ackHeaders_());
   }
 
   nack(message: Message): void {
-    this.add_(['NACK', ackHeaders(message)]);
+    this.add_('NACK', message.ackHeaders_());
   }
 
-  commit(): Promise<void> {
-    const frames = this.frames_;
-    if (!frames) return Promise.reject(new StompboxClientError(ClientErrorCodes.INVALID_ARGUMENT, `transaction ${this.id} is already finished`));
+  /** Rejects (as a promise) if the transaction already finished. */
+  async commit(): Promise<void> {
+    const frames = this.open_();
     this.frames_ = undefined;
-    return this.submit_([['BEGIN', ['transaction', this.id]], ...frames, ['COMMIT', ['transaction', this.id]]]);
+    const tx = ['transaction', this.id];
+    return this.submit_([['BEGIN', tx], ...frames, ['COMMIT', tx]]);
   }
 
-  abort(): Promise<void> {
+  async abort(): Promise<void> {
     this.frames_ = undefined;
-    return Promise.resolve();
   }
-}
-
-function ackHeaders(m: Message): string[] {
-  const id = m.header('ack');
-  return id !== undefined ? ['id', id] : ['message-id', m.messageId, 'subscription', m.subscription];
 }

@@ -1,57 +1,30 @@
 /**
  * UTF-8 for the client, smaller than the codec's (which writes straight into the
- * broker's buffers): TextEncoder/TextDecoder where they exist, else short loops
- * (WeChat mini-programs and some uni-app runtimes have neither). The results are the
- * codec's, byte for byte and character for character (tests check it): lone
- * surrogates encode as U+FFFD, invalid sequences decode to U+FFFD as WHATWG's decoder
- * does.
+ * broker's buffers): TextEncoder/TextDecoder, which every browser and Node have. Runtimes
+ * without them (WeChat mini-programs, some uni-app targets) get the short loops of
+ * utf8-loops.ts, installed by the mini-program entry (and the single file), so a page
+ * does not download them. The results are the codec's, byte for byte and character for
+ * character (tests check it): lone surrogates encode as U+FFFD, invalid sequences
+ * decode to U+FFFD as WHATWG's decoder does.
  */
-const encoder: { encode(s: string): Uint8Array } | undefined = typeof TextEncoder === 'function' ? new TextEncoder() : undefined;
+export interface Utf8 {
+  encode_(s: string): Uint8Array;
+  decode_(b: Uint8Array, start: number, end: number): string;
+}
+
+const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : undefined;
+// ignoreBOM: a leading U+FEFF is data here (a header value, a body), not a byte order mark.
+const decoder = typeof TextDecoder === 'function' ? new TextDecoder('utf-8', { ignoreBOM: true }) : undefined;
+const missing = (): never => {
+  throw new Error('no TextEncoder/TextDecoder here: use @stompbox/client/mini-program');
+};
+
+export const utf8: Utf8 = {
+  encode_: encoder ? (s) => encoder.encode(s) : missing,
+  decode_: decoder ? (b, start, end) => decoder.decode(b.subarray(start, end)) : missing,
+};
 
 /** UTF-8 of `s`; lone surrogates become U+FFFD (as TextEncoder does). */
-export const utf8Encode = (s: string): Uint8Array => (encoder ? encoder.encode(s) : utf8EncodeLoop(s));
+export const utf8Encode = (s: string): Uint8Array => utf8.encode_(s);
 
-/** The same without TextEncoder (WeChat and some uni-app runtimes have none). */
-export function utf8EncodeLoop(s: string): Uint8Array {
-  const out: number[] = [];
-  for (const ch of s) {
-    let c = ch.codePointAt(0)!;
-    if (c >> 11 === 0x1b) c = 0xfffd; // D800..DFFF: a lone surrogate
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return new Uint8Array(out);
-}
-
-// ignoreBOM: a leading U+FEFF is data here (a header value, a body), not a byte order mark.
-const decoder: { decode(b: Uint8Array): string } | undefined = typeof TextDecoder === 'function' ? new TextDecoder('utf-8', { ignoreBOM: true }) : undefined;
-
-export const utf8Decode = (b: Uint8Array, start = 0, end = b.length): string =>
-  decoder ? decoder.decode(b.subarray(start, end)) : utf8DecodeLoop(b, start, end);
-
-/**
- * WHATWG's decoder, compact: the allowed range of the first continuation byte is
- * narrowed after E0 (no overlong), ED (no surrogates), F0 (no overlong) and F4
- * (<= U+10FFFF), which leaves no other check; a byte outside the range ends the bad
- * sequence (one U+FFFD) and is read again as the start of the next.
- */
-export function utf8DecodeLoop(b: Uint8Array, start = 0, end = b.length): string {
-  let s = '';
-  for (let i = start; i < end; ) {
-    const x = b[i++];
-    const n = x < 0x80 ? 0 : x < 0xc2 ? -1 : x < 0xe0 ? 1 : x < 0xf0 ? 2 : x < 0xf5 ? 3 : -1;
-    let c = n > 0 ? x & (0x3f >> n) : x;
-    let lo = x === 0xe0 ? 0xa0 : x === 0xf0 ? 0x90 : 0x80;
-    let hi = x === 0xed ? 0x9f : x === 0xf4 ? 0x8f : 0xbf;
-    let k = 0;
-    for (; k < n && i < end && b[i] >= lo && b[i] <= hi; k++) {
-      c = (c << 6) | (b[i++] & 63);
-      lo = 0x80;
-      hi = 0xbf;
-    }
-    s += k < n || n < 0 ? '\ufffd' : String.fromCodePoint(c);
-  }
-  return s;
-}
+export const utf8Decode = (b: Uint8Array, start = 0, end = b.length): string => utf8.decode_(b, start, end);

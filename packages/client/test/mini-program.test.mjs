@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnBroker } from '../../broker/dist/test/support/spawn-broker.js';
 import { fakeMiniProgram } from './support/fake-mini.mjs';
+import { fileURLToPath } from 'node:url';
 import { miniRuntime } from './support/mini-runtime.mjs';
 import { BROKER_ARGS, LOGIN, PASSCODE, inbox, unique } from './support/env.mjs';
 
@@ -99,4 +100,26 @@ test('wake() (onShow) retries at once instead of waiting out a long backoff', as
   await until(() => c.status === 'connected', 'the reconnect', 3000);
   assert.ok(Date.now() - woke < 2000);
   await c.disconnect();
+});
+
+const lib = (f) => fileURLToPath(new URL(`../lib/${f}`, import.meta.url));
+
+test('the bundler entry @stompbox/client/mini-program (lib/mini-program.cjs) finds wx and brings UTF-8 without TextEncoder', async () => {
+  const api = fakeMiniProgram('wx');
+  const { Stompbox } = miniRuntime({ wx: api }, lib('mini-program.cjs'));
+  const c = new Stompbox.Client({ url: broker.wsUrl, login: LOGIN, passcode: PASSCODE });
+  await c.connect();
+  const box = inbox();
+  const dest = `/queue/${unique('mp-entry')}`;
+  await c.subscribe(dest, (m) => box.push(m)).ready;
+  await c.publish(dest, 'héllo 中文 😀');
+  assert.equal((await box.next(5000)).body, 'héllo 中文 😀');
+  assert.equal(api.open, 1, 'over wx.connectSocket');
+  await c.disconnect();
+});
+
+test('the main entry (lib/index.cjs) in a mini-program says which entry to use instead', () => {
+  const { Stompbox } = miniRuntime({ wx: fakeMiniProgram('wx') }, lib('index.cjs'));
+  const c = new Stompbox.Client({ url: broker.wsUrl });
+  assert.throws(() => c.connect(), (e) => e.code === 'STOMPBOX_CLIENT_ERR_NO_TRANSPORT' && /mini-program/.test(e.message));
 });

@@ -6,9 +6,9 @@ import { StompboxClientError } from '../src/errors.js';
 
 function entry(name: string, log: string[]): QueueEntry {
   return {
-    frames: [['SEND', ['destination', name]]],
-    receipt: true,
-    sent: false,
+    frames_: [['SEND', ['destination', name]]],
+    receipt_: true,
+    sent_: false,
     resolve: () => log.push(`ok ${name}`),
     reject: (e) => log.push(`${(e as StompboxClientError).code} ${name}`),
   };
@@ -17,36 +17,55 @@ function entry(name: string, log: string[]): QueueEntry {
 test("policy 'reject': at the bound the new entry is refused with STOMPBOX_CLIENT_ERR_QUEUE_FULL", () => {
   const log: string[] = [];
   const q = new OfflineQueue(2, 'reject');
-  assert.equal(q.push(entry('a', log)), true);
-  assert.equal(q.push(entry('b', log)), true);
-  assert.equal(q.push(entry('c', log)), false);
+  assert.equal(q.push_(entry('a', log)), true);
+  assert.equal(q.push_(entry('b', log)), true);
+  assert.equal(q.push_(entry('c', log)), false);
   assert.deepEqual(log, ['STOMPBOX_CLIENT_ERR_QUEUE_FULL c']);
-  assert.deepEqual(q.unsent().map((e) => e.frames[0][1][1]), ['a', 'b']);
+  assert.deepEqual(q.unsent_().map((e) => e.frames_[0][1][1]), ['a', 'b']);
 });
 
 test("policy 'drop-oldest': the oldest unsent entry is dropped (its promise rejects), never one in flight", () => {
   const log: string[] = [];
   const q = new OfflineQueue(2, 'drop-oldest');
   const a = entry('a', log);
-  q.push(a);
-  a.sent = true; // written, waiting for its RECEIPT
-  q.push(entry('b', log));
-  q.push(entry('c', log));
+  q.push_(a);
+  a.sent_ = true; // written, waiting for its RECEIPT
+  q.push_(entry('b', log));
+  q.push_(entry('c', log));
   assert.deepEqual(log, ['STOMPBOX_CLIENT_ERR_QUEUE_FULL b']);
-  assert.deepEqual(q.entries.map((e) => e.frames[0][1][1]), ['a', 'c']);
+  assert.deepEqual(q.entries_.map((e) => e.frames_[0][1][1]), ['a', 'c']);
 });
 
 test('a lost connection puts written-but-unconfirmed entries back, in their first order', () => {
   const log: string[] = [];
   const q = new OfflineQueue();
   const es = ['a', 'b', 'c'].map((n) => entry(n, log));
-  for (const e of es) q.push(e);
-  es[0].sent = es[1].sent = true;
-  q.done(es[0]);
-  q.connectionLost();
-  assert.deepEqual(q.unsent().map((e) => e.frames[0][1][1]), ['b', 'c']);
+  for (const e of es) q.push_(e);
+  es[0].sent_ = es[1].sent_ = true;
+  q.done_(es[0]);
+  q.connectionLost_();
+  assert.deepEqual(q.unsent_().map((e) => e.frames_[0][1][1]), ['b', 'c']);
   assert.deepEqual(log, ['ok a']);
-  q.rejectAll(new StompboxClientError('STOMPBOX_CLIENT_ERR_DISCONNECTED', 'bye'));
+  q.rejectAll_(new StompboxClientError('STOMPBOX_CLIENT_ERR_DISCONNECTED', 'bye'));
   assert.deepEqual(log, ['ok a', 'STOMPBOX_CLIENT_ERR_DISCONNECTED b', 'STOMPBOX_CLIENT_ERR_DISCONNECTED c']);
-  assert.equal(q.length, 0);
+  assert.equal(q.entries_.length, 0);
+});
+
+test('settled_() resolves once the queue is empty, or at once when the connection is lost (disconnect() stops waiting)', async () => {
+  const log: string[] = [];
+  const q = new OfflineQueue();
+  const a = entry('a', log);
+  q.push_(a);
+  let settled = 0;
+  void q.settled_().then(() => settled++);
+  await Promise.resolve();
+  assert.equal(settled, 0, 'a is not confirmed yet');
+  q.connectionLost_();
+  await Promise.resolve();
+  assert.equal(settled, 1, 'nothing more will be confirmed on this connection');
+  void q.settled_().then(() => settled++);
+  q.done_(a);
+  await Promise.resolve();
+  assert.equal(settled, 2);
+  assert.deepEqual(log, ['ok a']);
 });

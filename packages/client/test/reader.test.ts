@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { StompDecoder, encodeFrame, utf8Encode, type StompVersion } from '@stompbox/stomp-codec';
-import { FrameReader, ReaderError } from '../src/reader.js';
+import { frameReader, ReaderError } from '../src/reader.js';
 
 const show = (f: { command: string; headers: string[]; body: Uint8Array }) =>
   `${f.command}|${f.headers.join(',')}|${Array.from(f.body).join('.')}`;
@@ -18,11 +18,11 @@ const show = (f: { command: string; headers: string[]; body: Uint8Array }) =>
 function read(chunks: Uint8Array[], opts: { version?: StompVersion; messages?: boolean; max?: number } = {}): { frames: string[]; beats: number } {
   const frames: string[] = [];
   let beats = 0;
-  const r = new FrameReader((f) => frames.push(show(f)), () => beats++, opts.max);
-  r.version = opts.version;
+  const r = frameReader((f) => frames.push(show(f)), () => beats++, opts.max);
+  r.version_ = opts.version;
   for (const c of chunks) {
-    r.push(c);
-    if (opts.messages) r.end();
+    r.push_(c);
+    if (opts.messages) r.end_();
   }
   return { frames, beats };
 }
@@ -105,8 +105,8 @@ test('a big body arriving in many chunks is joined once it is complete', () => {
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < wire.length; i += 1000) chunks.push(wire.subarray(i, i + 1000));
   const frames: number[] = [];
-  const r = new FrameReader((f) => frames.push(f.body.length), () => undefined);
-  for (const c of chunks) r.push(c);
+  const r = frameReader((f) => frames.push(f.body.length), () => undefined);
+  for (const c of chunks) r.push_(c);
   assert.deepEqual(frames, [1 << 20]);
 });
 

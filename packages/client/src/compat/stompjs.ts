@@ -13,6 +13,10 @@ import { utf8Decode } from '../utf8.js';
 import { Session } from '../session.js';
 import { attachWebSocket, type WebSocketLike } from '../transports/factory.js';
 import type { Transport } from '../transports/types.js';
+import { installUtf8Loops } from '../utf8-loops.js';
+
+// The facade runs in pages and in mini-programs (as the articles' stomp.js), which have no TextEncoder.
+installUtf8Loops();
 
 type Headers = Record<string, string>;
 type Callback = (frame: StompFrame) => unknown;
@@ -79,38 +83,52 @@ export class CompatClient {
     this.closing = false;
     const log = (line: string) => typeof this.debug === 'function' && this.debug(line);
     const url = (this.ws as { url?: string }).url ?? '';
-    this.session = new Session({
+    // stompjs's debug lines around the socket opening.
+    log('Opening Web Socket...');
+    const transport: Transport = (u, p, h) =>
+      this.transport(u, p, {
+        ...h,
+        onOpen: () => {
+          log('Web Socket Opened...');
+          h.onOpen();
+        },
+      });
+    this.session = new Session(
       url,
-      transport: this.transport,
-      protocols: ['v10.stomp', 'v11.stomp'],
-      connectHeaders: headersFromRecord(headers),
-      acceptVersion: '1.1,1.0',
-      heartbeat: [this.heartbeat.outgoing, this.heartbeat.incoming],
-      connectTimeout: 0,
-      clock: {
-        now: () => Date.now(),
-        // stompjs keeps its timers as pinger/ponger (code clears them to stop beating); one timer does both here.
-        setInterval: (f, ms) => (this.pinger = this.ponger = Stomp.setInterval(ms, f)),
-        clearInterval: (h) => Stomp.clearInterval(h),
+      transport,
+      {
+        protocols: ['v10.stomp', 'v11.stomp'],
+        connectHeaders: headers,
+        acceptVersion: '1.1,1.0',
+        heartbeat: this.heartbeat,
+        connectTimeout: 0,
+        clock: {
+          now: () => Date.now(),
+          // stompjs keeps its timers as pinger/ponger (code clears them to stop beating); one timer does both here.
+          setInterval: (f, ms) => (this.pinger = this.ponger = Stomp.setInterval(ms, f)),
+          clearInterval: (h) => Stomp.clearInterval(h),
+        },
+        debug: log,
       },
-      debug: log,
-      onConnected: (f) => {
-        this.connected = true;
-        const frame = toFrame(f);
-        log(`connected to server ${frame.headers.server}`);
-        this.connectCallback?.(frame);
+      {
+        onConnected_: (f) => {
+          this.connected = true;
+          const frame = toFrame(f);
+          log(`connected to server ${frame.headers.server}`);
+          this.connectCallback?.(frame);
+        },
+        onMessage_: (f) => this.message(toFrame(f)),
+        onReceipt_: (f) => this.onreceipt?.(toFrame(f)),
+        onError_: (f) => onError?.(toFrame(f)),
+        onClosed_: () => {
+          this.connected = false;
+          if (this.closing) return;
+          const msg = `Whoops! Lost connection to ${url}`;
+          log(msg);
+          onError?.(msg);
+        },
       },
-      onMessage: (f) => this.message(toFrame(f)),
-      onReceipt: (f) => this.onreceipt?.(toFrame(f)),
-      onError: (f) => onError?.(toFrame(f)),
-      onClosed: () => {
-        this.connected = false;
-        if (this.closing) return;
-        const msg = `Whoops! Lost connection to ${url}`;
-        log(msg);
-        onError?.(msg);
-      },
-    });
+    );
   }
 
   private message(frame: StompFrame): void {
@@ -125,13 +143,13 @@ export class CompatClient {
   }
 
   private transmit(command: string, headers: Headers, body?: string | Uint8Array): void {
-    this.session?.send(command, headersFromRecord(headers), body);
+    this.session?.send_(command, headersFromRecord(headers), body);
   }
 
   disconnect(disconnectCallback?: () => unknown, headers: Headers = {}): void {
     this.transmit('DISCONNECT', headers);
     this.closing = true;
-    this.session?.close();
+    this.session?.fail_();
     this.connected = false;
     disconnectCallback?.();
   }

@@ -1,21 +1,15 @@
 /**
- * The transport of the platform: uni-app first (it runs inside WeChat too), then
- * WeChat, then WebSocket. Globals are tested by name (`typeof wx`), not through
- * `globalThis`: mini-program runtimes inject `wx` and `uni` as plain globals.
+ * The main entry's default transport: the global WebSocket (browsers, uni-app's H5
+ * target, Node 22+), looked up at connect(). Mini-programs have none: their entry
+ * (`/mini-program`, and `lib/stompbox.min.js`) looks for `uni` and `wx` instead
+ * (mini-program-default.ts), so that a page does not download adapters it cannot use.
  */
 import { ClientErrorCodes, StompboxClientError } from '../errors.js';
-import type { MiniProgramApi } from './mini-program.js';
-import { uniApp } from './uni.js';
-import { wechat } from './wechat.js';
 import { webSocket } from './websocket.js';
 import type { Transport } from './types.js';
 
-declare const uni: MiniProgramApi | undefined;
-declare const wx: MiniProgramApi | undefined;
+export const noTransport = (): never => {
+  throw new StompboxClientError(ClientErrorCodes.NO_TRANSPORT, 'no WebSocket here: pass a transport (mini-programs: @stompbox/client/mini-program)');
+};
 
-export function defaultTransport(): Transport {
-  if (typeof uni === 'object' && typeof uni?.connectSocket === 'function') return uniApp();
-  if (typeof wx === 'object' && typeof wx?.connectSocket === 'function') return wechat();
-  if (typeof WebSocket === 'function') return webSocket();
-  throw new StompboxClientError(ClientErrorCodes.NO_TRANSPORT, 'no uni, wx or WebSocket here: pass a transport');
-}
+export const browserTransport: Transport = (url, protocols, h) => (typeof WebSocket === 'function' ? webSocket() : noTransport())(url, protocols, h);

@@ -8,8 +8,8 @@
 export interface TransportHandlers {
   onOpen(): void;
   /** A text message (string), binary data, or a chunk of a byte stream. */
-  onData(data: string | ArrayBuffer | ArrayBufferView): void;
-  /** Called at most once; 1006 when the connection dropped without a closing handshake. */
+  onData(data: string | ArrayBuffer | Uint8Array): void;
+  /** Called at most once, never from within the transport call itself; 1006 when the connection dropped without a closing handshake. */
   onClose(code: number, reason: string): void;
 }
 
