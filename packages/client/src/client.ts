@@ -9,7 +9,7 @@ import { ClientErrorCodes, StompboxClientError } from './errors.js';
 import { Message, type AckOptions, type MessageOwner } from './message.js';
 import { OfflineQueue, sendFrame, type OutFrame, type OverflowPolicy, type QueueEntry, type SendOptions } from './offline-queue.js';
 import { RESUME, type GapEvent } from './recovery.js';
-import { Session, type ConnectionOptions } from './session.js';
+import { openSession, type ConnectionOptions, type Session } from './session.js';
 import { Subscription, type SubscribeOptions, type SubscriptionOwner } from './subscription.js';
 import { Transaction } from './transaction.js';
 import { within } from './within.js';
@@ -134,7 +134,7 @@ export class Client implements MessageOwner, SubscriptionOwner {
     this.retry_ = undefined;
     this.setStatus_(this.everConnected_ ? 'reconnecting' : 'connecting');
     const url = this.urls[this.urlIndex_ % this.urls.length];
-    const session: Session = (this.session_ = new Session(url, this.transport_, this.options, {
+    const session: Session = (this.session_ = openSession(url, this.transport_, this.options, {
       onConnected_: (f) => this.opened_(session, f),
       onMessage_: (f) => this.message_(session, f),
       onClosed_: (err, code, reason) => this.closed_(session, err, code, reason),

@@ -53,124 +53,122 @@ interface Pending {
 
 let receiptCounter = 0;
 
-export class Session {
-  version_: StompVersion | undefined;
-  connected_ = false;
-  closed_ = false;
-  private conn_!: TransportConnection;
-  private readonly reader_: FrameReader;
-  private heartbeat_: Heartbeat | undefined;
-  private readonly receipts_ = new Map<string, Pending>();
-  private timer_: ReturnType<typeof setTimeout> | undefined;
-  private error_: StompboxClientError | undefined;
-  /** The heart-beats offered in CONNECT: [cx, cy] in ms. */
-  private readonly offer_: [number, number];
-
-  constructor(
-    readonly url_: string,
-    transport: Transport,
-    private readonly o_: ConnectionOptions,
-    private readonly h_: SessionHandlers,
-  ) {
-    const o = o_;
-    const debug = o.debug;
-    const wait = o.connectTimeout ?? 10000;
-    const hb = o.heartbeat;
-    const offer = (this.offer_ = [hb?.outgoing ?? 10000, hb?.incoming ?? 10000]);
-    this.reader_ = frameReader(
-      (f) => this.frame_(f),
-      () => debug?.('<<< PONG'),
-      o.maxFrameSize,
-    );
-    this.conn_ = transport(url_, o.protocols ?? STOMP_PROTOCOLS, {
-      onOpen: () => {
-        if (this.closed_) return;
-        this.send_('CONNECT', [
-          ...headersFromRecord({ login: o.login, passcode: o.passcode, host: o.host, ...o.connectHeaders }),
-          'accept-version',
-          o.acceptVersion ?? '1.2,1.1,1.0',
-          'heart-beat',
-          offer.join(),
-        ]);
-      },
-      onData: (data) => this.data_(data),
-      onClose: (code, reason) => this.end_(code, reason),
-    });
-    // After the transport call, which may throw (no transport here): then nothing is left scheduled.
-    if (wait > 0) this.timer_ = setTimeout(() => this.fail_(ClientErrorCodes.CONNECT_TIMEOUT, `no CONNECTED within ${wait} ms`), wait);
-  }
-
+/** One connection, as the client and the facade see it. */
+export interface Session {
+  readonly url_: string;
+  version_?: StompVersion;
+  connected_: boolean;
+  closed_: boolean;
   /** Encodes and writes a frame (dropped once closed). */
-  send_(command: string, headers: string[], body?: Uint8Array | string): void {
-    if (this.closed_) return;
-    const bytes = encodeFrame(command, headers, body, this.version_);
-    this.o_.debug?.(`>>> ${utf8Decode(bytes)}`);
-    this.heartbeat_?.sent_();
-    this.conn_.send(bytes, typeof body === 'object');
-  }
-
+  send_(command: string, headers: string[], body?: Uint8Array | string): void;
   /** Sends with a `receipt` header; resolves with the RECEIPT, rejects on ERROR or loss. */
-  request_(command: string, headers: string[], body?: Uint8Array | string): Promise<Frame> {
-    const id = `r-${++receiptCounter}`;
-    const p = new Promise<Frame>((resolve, reject) => this.receipts_.set(id, { resolve, reject }));
-    this.send_(command, [...headers, 'receipt', id], body);
+  request_(command: string, headers: string[], body?: Uint8Array | string): Promise<Frame>;
+  /** Ends the connection: DISCONNECT (its receipt waited for up to 3 s) when connected. */
+  disconnect_(): Promise<void>;
+  /** Closes at once with an error (heart-beat timeout, protocol error, timeout); without one, as asked. */
+  fail_(code?: ClientErrorCode, message?: string, frame?: Frame, cause?: unknown): void;
+}
+
+/** Opens the transport and runs the connection; the handlers hear of it. May throw (no transport), leaving nothing scheduled. */
+export function openSession(url: string, transport: Transport, o: ConnectionOptions, h: SessionHandlers): Session {
+  const debug = o.debug;
+  const wait = o.connectTimeout ?? 10000;
+  const hb = o.heartbeat;
+  /** The heart-beats offered in CONNECT: [cx, cy] in ms. */
+  const offer: [number, number] = [hb?.outgoing ?? 10000, hb?.incoming ?? 10000];
+  const receipts = new Map<string, Pending>();
+  let beats: Heartbeat | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let error: StompboxClientError | undefined;
+  // Set by the transport call below; `end` may run before it returns if a transport breaks its contract.
+  let conn: TransportConnection | undefined;
+  const reader: FrameReader = frameReader(frame, () => debug?.('<<< PONG'), o.maxFrameSize);
+
+  const self: Session = {
+    url_: url,
+    connected_: false,
+    closed_: false,
+    send_(command, headers, body) {
+      if (self.closed_) return;
+      const bytes = encodeFrame(command, headers, body, self.version_);
+      debug?.(`>>> ${utf8Decode(bytes)}`);
+      beats?.sent_();
+      conn!.send(bytes, typeof body === 'object');
+    },
+    request_(command, headers, body) {
+      const id = `r-${++receiptCounter}`;
+      const p = new Promise<Frame>((resolve, reject) => receipts.set(id, { resolve, reject }));
+      self.send_(command, [...headers, 'receipt', id], body);
+      return p;
+    },
+    async disconnect_() {
+      if (self.connected_ && !self.closed_) await within(self.request_('DISCONNECT', []).catch(() => undefined), 3000);
+      end(1000, 'disconnect');
+    },
+    fail_(code, message = 'closed', frame, cause) {
+      if (code) error ??= new StompboxClientError(code, `${url}: ${message}`, frame, cause);
+      end(code ? 1006 : 1000, message);
+    },
+  };
+
+  conn = transport(url, o.protocols ?? STOMP_PROTOCOLS, {
+    onOpen: () =>
+      self.closed_ ||
+      self.send_('CONNECT', [
+        ...headersFromRecord({ login: o.login, passcode: o.passcode, host: o.host, ...o.connectHeaders }),
+        'accept-version',
+        o.acceptVersion ?? '1.2,1.1,1.0',
+        'heart-beat',
+        offer.join(),
+      ]),
+    onData: (data) => {
+      if (self.closed_) return;
+      beats?.received_();
+      const bytes = typeof data === 'string' ? utf8Encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
+      // As stompjs: what arrived, as it arrived (a lone heart-beat is logged as PONG by the reader).
+      if (debug && !(bytes.length === 1 && bytes[0] === 10)) debug(`<<< ${typeof data === 'string' ? data : utf8Decode(bytes)}`);
+      try {
+        reader.push_(bytes);
+        if (conn!.messages) reader.end_();
+      } catch (err) {
+        self.fail_(ClientErrorCodes.PROTOCOL, `bad frame: ${(err as Error).message}`, undefined, err);
+      }
+    },
+    onClose: end,
+  });
+  // After the transport call, which may throw (no transport here): then nothing is left scheduled.
+  if (wait > 0) timer = setTimeout(() => self.fail_(ClientErrorCodes.CONNECT_TIMEOUT, `no CONNECTED within ${wait} ms`), wait);
+
+  /** The RECEIPT or ERROR's pending request, taken out. */
+  function take(id: string): Pending | undefined {
+    const p = receipts.get(id);
+    receipts.delete(id);
     return p;
   }
 
-  /** Ends the connection: DISCONNECT (its receipt waited for up to 3 s) when connected. */
-  async disconnect_(): Promise<void> {
-    if (this.connected_ && !this.closed_) {
-      await within(this.request_('DISCONNECT', []).catch(() => undefined), 3000);
-    }
-    this.end_(1000, 'disconnect');
-  }
-
-  /** Closes at once with an error (heart-beat timeout, protocol error, timeout); without one, as asked. */
-  fail_(code?: ClientErrorCode, message = 'closed', frame?: Frame, cause?: unknown): void {
-    if (code) this.error_ ??= new StompboxClientError(code, `${this.url_}: ${message}`, frame, cause);
-    this.end_(code ? 1006 : 1000, message);
-  }
-
-  private data_(data: string | ArrayBuffer | Uint8Array): void {
-    if (this.closed_) return;
-    this.heartbeat_?.received_();
-    const bytes = typeof data === 'string' ? utf8Encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
-    const debug = this.o_.debug;
-    // As stompjs: what arrived, as it arrived (a lone heart-beat is logged as PONG by the reader).
-    if (debug && !(bytes.length === 1 && bytes[0] === 10)) debug(`<<< ${typeof data === 'string' ? data : utf8Decode(bytes)}`);
-    try {
-      this.reader_.push_(bytes);
-      if (this.conn_.messages) this.reader_.end_();
-    } catch (err) {
-      this.fail_(ClientErrorCodes.PROTOCOL, `bad frame: ${(err as Error).message}`, undefined, err);
-    }
-  }
-
-  private frame_(f: Frame): void {
-    const h = this.h_;
+  function frame(f: Frame): void {
     const header = (name: string) => getHeader(f.headers, name);
-    if (this.closed_) return;
+    if (self.closed_) return;
     switch (f.command) {
       case 'CONNECTED': {
-        if (this.connected_) return;
-        clearTimeout(this.timer_);
-        this.connected_ = true;
+        if (self.connected_) return;
+        clearTimeout(timer);
+        self.connected_ = true;
         const v = header('version');
-        const version = (this.version_ = this.reader_.version_ = v === '1.1' || v === '1.2' ? v : '1.0');
-        const [out, inc] = version === '1.0' ? [0, 0] : negotiate(this.offer_, header('heart-beat'));
-        const debug = this.o_.debug;
+        const version = (self.version_ = reader.version_ = v === '1.1' || v === '1.2' ? v : '1.0');
+        const [out, inc] = version === '1.0' ? [0, 0] : negotiate(offer, header('heart-beat'));
         if (out > 0) debug?.(`send PING every ${out}ms`);
         if (inc > 0) debug?.(`check PONG every ${inc}ms`);
         if (out > 0 || inc > 0) {
-          this.heartbeat_ = heartbeat(
+          beats = heartbeat(
             out,
             inc,
             () => {
               debug?.('>>> PING');
-              this.conn_.send(LF, false);
+              conn!.send(LF, false);
             },
-            (ms) => this.fail_(ClientErrorCodes.HEARTBEAT_TIMEOUT, `nothing heard for ${ms} ms (heart-beat ${inc} ms)`),
-            this.o_.clock,
+            (ms) => self.fail_(ClientErrorCodes.HEARTBEAT_TIMEOUT, `nothing heard for ${ms} ms (heart-beat ${inc} ms)`),
+            o.clock,
           );
         }
         h.onConnected_(f);
@@ -180,42 +178,38 @@ export class Session {
         h.onMessage_(f);
         return;
       case 'RECEIPT': {
-        const id = header('receipt-id') ?? '';
-        const p = this.receipts_.get(id);
-        this.receipts_.delete(id);
+        const p = take(header('receipt-id') ?? '');
         if (p) p.resolve(f);
         else h.onReceipt_?.(f);
         return;
       }
       case 'ERROR': {
         const message = header('message') ?? utf8Decode(f.body);
-        const id = header('receipt-id') ?? '';
-        const p = this.receipts_.get(id);
         // Only a refused login ends the client's retries: any other ERROR (a broker
         // starting up, overloaded, a version it does not speak yet) is retried with backoff.
-        const refused = !this.connected_ && (header('code') === 'STOMPBOX_ERR_AUTH_FAILED' || LOGIN_REFUSED.test(message));
-        const err = new StompboxClientError(refused ? ClientErrorCodes.CONNECT_REFUSED : ClientErrorCodes.SERVER_ERROR, `${this.url_}: ${message}`, f);
-        this.receipts_.delete(id);
-        p?.reject(err);
-        this.error_ ??= err;
+        const refused = !self.connected_ && (header('code') === 'STOMPBOX_ERR_AUTH_FAILED' || LOGIN_REFUSED.test(message));
+        const err = new StompboxClientError(refused ? ClientErrorCodes.CONNECT_REFUSED : ClientErrorCodes.SERVER_ERROR, `${url}: ${message}`, f);
+        take(header('receipt-id') ?? '')?.reject(err);
+        error ??= err;
         h.onError_?.(f);
         return;
       }
     }
   }
 
-  private end_(code: number, reason: string): void {
-    if (this.closed_) return;
-    this.closed_ = true;
-    clearTimeout(this.timer_);
-    this.heartbeat_?.stop_();
-    // A transport may fail inside its own constructor call, before `conn_` is set.
-    this.conn_?.close();
-    const lost = new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `${this.url_}: closed (${code} ${reason})`);
-    for (const p of this.receipts_.values()) p.reject(lost);
-    this.receipts_.clear();
-    this.h_.onClosed_(this.error_, code, reason);
+  function end(code: number, reason: string): void {
+    if (self.closed_) return;
+    self.closed_ = true;
+    clearTimeout(timer);
+    beats?.stop_();
+    conn?.close();
+    const lost = new StompboxClientError(ClientErrorCodes.CONNECTION_LOST, `${url}: closed (${code} ${reason})`);
+    for (const p of receipts.values()) p.reject(lost);
+    receipts.clear();
+    h.onClosed_(error, code, reason);
   }
+
+  return self;
 }
 
 const LF = new Uint8Array([10]);

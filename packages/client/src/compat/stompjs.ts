@@ -10,7 +10,7 @@
  */
 import { headersFromRecord, headersToRecord, type Frame } from '@stompbox/stomp-codec';
 import { utf8Decode } from '../utf8.js';
-import { Session } from '../session.js';
+import { openSession, type Session } from '../session.js';
 import { attachWebSocket, type WebSocketLike } from '../transports/factory.js';
 import type { Transport } from '../transports/types.js';
 import { installUtf8Loops } from '../utf8-loops.js';
@@ -93,7 +93,7 @@ export class CompatClient {
           h.onOpen();
         },
       });
-    this.session = new Session(
+    this.session = openSession(
       url,
       transport,
       {
