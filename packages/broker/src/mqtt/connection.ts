@@ -13,6 +13,7 @@ import type { Message } from '../core/message.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { ClientInfo } from '../events.js';
 import { Outbox, type OutboxOwner } from '../listeners/outbox.js';
+import { ClosingConnection } from '../listeners/closing.js';
 import { CloseCode, type Transport } from '../listeners/transport.js';
 import { decodePacket, packetName, peekConnect } from './decode.js';
 import { PacketFramer } from './framer.js';
@@ -38,7 +39,7 @@ const CLOSE_FOR: Record<string, number> = {
   [ErrorCodes.MQTT_SESSION_TAKEN_OVER]: CloseCode.POLICY,
 };
 
-export class MqttConnection implements OutboxOwner, Session, KeepAlivePeer {
+export class MqttConnection extends ClosingConnection implements OutboxOwner, Session, KeepAlivePeer {
   readonly id = idPrefix + nextId++;
   readonly ctx: BrokerContext;
   readonly state: MqttState;
@@ -49,8 +50,6 @@ export class MqttConnection implements OutboxOwner, Session, KeepAlivePeer {
   /** Protocol level: 0 until CONNECT, then 3, 4 or 5. */
   version = 0;
   v5 = false;
-  connected = false;
-  closing = false;
   session: MqttSession | undefined;
   clientId = '';
   user: string | undefined;
@@ -74,9 +73,9 @@ export class MqttConnection implements OutboxOwner, Session, KeepAlivePeer {
   normalDisconnect = false;
   dropped = 0;
   private connectTimer: NodeJS.Timeout | undefined;
-  private closeReason = '';
 
   constructor(ctx: BrokerContext, transport: Transport) {
+    super();
     this.ctx = ctx;
     this.state = mqttState(ctx);
     this.transport = transport;
@@ -217,33 +216,7 @@ export class MqttConnection implements OutboxOwner, Session, KeepAlivePeer {
     this.close(CLOSE_FOR[e.code] ?? CloseCode.PROTOCOL_ERROR, e.message);
   }
 
-  /** Flushes what is buffered and closes the network connection. */
-  close(code: number, reason: string): void {
-    if (this.closing) return;
-    this.closing = true;
-    this.closeReason = reason;
-    this.cleanup();
-    this.out.flush();
-    this.out.closed = true;
-    this.transport.close(code, reason);
-  }
-
-  /** Session (context): the broker is shutting down. */
-  shutdown(reason: string): void {
-    if (this.closing) return;
-    if (this.connected) this.fail(new StompboxError(ErrorCodes.SHUTTING_DOWN, reason));
-    else this.close(CloseCode.GOING_AWAY, reason);
-  }
-
-  /** The transport closed (by either side). */
-  onTransportClose(): void {
-    if (!this.closing) this.closeReason = 'connection closed by the client';
-    this.closing = true;
-    this.out.closed = true;
-    this.cleanup();
-  }
-
-  private cleanup(): void {
+  protected cleanup(): void {
     if (!this.ctx.sessions.delete(this)) return;
     this.state.connections.delete(this);
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);

@@ -12,6 +12,7 @@ import type { Message } from '../core/message.js';
 import type { DeliveryTarget, Subscription } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import { Outbox, type OutboxOwner } from '../listeners/outbox.js';
+import { ClosingConnection } from '../listeners/closing.js';
 import { CloseCode, type Transport } from '../listeners/transport.js';
 import { handlers } from './handlers.js';
 import { Heartbeat, type HeartbeatPeer } from './heartbeat.js';
@@ -31,15 +32,13 @@ const CLOSE_FOR: Record<string, number> = {
   [ErrorCodes.SHUTTING_DOWN]: CloseCode.GOING_AWAY,
 };
 
-export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPeer, Session {
+export class StompConnection extends ClosingConnection implements DeliveryTarget, OutboxOwner, HeartbeatPeer, Session {
   readonly id = sessionPrefix + nextSession++;
   readonly ctx: BrokerContext;
   readonly transport: Transport;
   readonly out: Outbox;
   readonly decoder: StompDecoder;
   version: StompVersion = '1.0';
-  connected = false;
-  closing = false;
   user: string | undefined;
   /** The `client-id` CONNECT header (ActiveMQ, Artemis): scopes durable subscription names. */
   clientId: string | undefined;
@@ -53,10 +52,9 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
   private connectTimer: NodeJS.Timeout | undefined;
   /** Messages not written because the output was full (slowConsumerPolicy = drop). */
   dropped = 0;
-  /** Why the session ended (for the clientDisconnected event). */
-  private closeReason = 'connection closed by the client';
 
   constructor(ctx: BrokerContext, transport: Transport) {
+    super();
     this.ctx = ctx;
     this.transport = transport;
     const c = ctx.config;
@@ -214,33 +212,8 @@ export class StompConnection implements DeliveryTarget, OutboxOwner, HeartbeatPe
     this.close(CLOSE_FOR[e.code] ?? CloseCode.PROTOCOL_ERROR, e.message);
   }
 
-  /** Graceful close: flush, then end the transport. */
-  close(code: number, reason: string): void {
-    if (this.closing) return;
-    this.closing = true;
-    this.closeReason = reason;
-    this.cleanup();
-    this.out.flush();
-    this.out.closed = true;
-    this.transport.close(code, reason);
-  }
-
-  /** Session: server shutdown. */
-  shutdown(reason: string): void {
-    if (this.closing) return;
-    if (this.connected) this.fail(new StompboxError(ErrorCodes.SHUTTING_DOWN, reason));
-    else this.close(CloseCode.GOING_AWAY, reason);
-  }
-
-  /** The transport closed (by either side). */
-  onTransportClose(): void {
-    this.closing = true;
-    this.out.closed = true;
-    this.cleanup();
-  }
-
   /** Ends subscriptions (unacked queue messages go back), drops transactions and timers. */
-  private cleanup(): void {
+  protected cleanup(): void {
     if (!this.ctx.sessions.delete(this)) return;
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     this.heartbeat?.stop();
