@@ -5,18 +5,12 @@
 import net from 'node:net';
 import type { BrokerContext } from '../context.js';
 import { MqttConnection } from '../mqtt/connection.js';
-import { attachSocket } from './tcp.js';
+import { attachSocket, socketServer } from './tcp.js';
 
 export function attachMqttSocket(ctx: BrokerContext, socket: net.Socket, kind: 'tcp' | 'tls'): MqttConnection {
   return attachSocket(ctx, socket, kind, (t) => new MqttConnection(ctx, t));
 }
 
 export function createMqttTcpServer(ctx: BrokerContext): net.Server {
-  return net.createServer({ noDelay: true }, (socket) => {
-    if (ctx.shuttingDown) {
-      socket.destroy();
-      return;
-    }
-    attachMqttSocket(ctx, socket, 'tcp');
-  });
+  return socketServer(ctx, attachMqttSocket);
 }

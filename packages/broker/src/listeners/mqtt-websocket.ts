@@ -10,7 +10,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import type { BrokerContext } from '../context.js';
 import { MqttConnection } from '../mqtt/connection.js';
-import { WsTransport } from './websocket.js';
+import { attachWebSocket } from './websocket.js';
 
 export function createMqttWebSocketServer(ctx: BrokerContext): WebSocketServer {
   const wss = new WebSocketServer({
@@ -20,14 +20,7 @@ export function createMqttWebSocketServer(ctx: BrokerContext): WebSocketServer {
     clientTracking: false,
     handleProtocols: (offered: Set<string>) => (offered.has('mqtt') ? 'mqtt' : offered.has('mqttv3.1') ? 'mqttv3.1' : false),
   });
-  wss.on('connection', (ws: WebSocket) => {
-    const transport = new WsTransport(ws);
-    transport.socket.setNoDelay(true);
-    const conn = new MqttConnection(ctx, transport);
-    ws.on('message', (data: Buffer) => conn.onData(data));
-    ws.on('close', () => conn.onTransportClose());
-    ws.on('error', (err) => ctx.logger.debug({ err, session: conn.id }, 'websocket error'));
-  });
+  wss.on('connection', (ws: WebSocket) => attachWebSocket(ctx, ws, (t) => new MqttConnection(ctx, t)));
   return wss;
 }
 

@@ -55,12 +55,14 @@ export function attachStompSocket(ctx: BrokerContext, socket: net.Socket, kind: 
   return attachSocket(ctx, socket, kind, (t) => new StompConnection(ctx, t));
 }
 
-export function createTcpServer(ctx: BrokerContext): net.Server {
+/** A TCP server handing each socket to `attach` (refused once the broker is shutting down). */
+export function socketServer(ctx: BrokerContext, attach: (ctx: BrokerContext, socket: net.Socket, kind: 'tcp') => unknown): net.Server {
   return net.createServer({ noDelay: true }, (socket) => {
-    if (ctx.shuttingDown) {
-      socket.destroy();
-      return;
-    }
-    attachStompSocket(ctx, socket, 'tcp');
+    if (ctx.shuttingDown) socket.destroy();
+    else attach(ctx, socket, 'tcp');
   });
+}
+
+export function createTcpServer(ctx: BrokerContext): net.Server {
+  return socketServer(ctx, attachStompSocket);
 }

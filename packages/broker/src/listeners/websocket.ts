@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BrokerContext } from '../context.js';
 import { StompConnection } from '../stomp/connection.js';
+import type { SocketSession } from './tcp.js';
 import type { Transport } from './transport.js';
 
 const PROTOCOLS = ['v12.stomp', 'v11.stomp', 'v10.stomp'];
@@ -24,20 +25,20 @@ export function createStompWebSocketServer(ctx: BrokerContext): WebSocketServer 
     clientTracking: false,
     handleProtocols: (offered: Set<string>) => PROTOCOLS.find((p) => offered.has(p)) ?? false,
   });
-  wss.on('connection', (ws: WebSocket) => attachStompWebSocket(ctx, ws));
+  wss.on('connection', (ws: WebSocket) => attachWebSocket(ctx, ws, (t) => new StompConnection(ctx, t)));
   return wss;
 }
 
-function attachStompWebSocket(ctx: BrokerContext, ws: WebSocket): void {
+/** Hands a WebSocket to the connection `make` builds on it (STOMP here, MQTT in mqtt-websocket.ts). */
+export function attachWebSocket<C extends SocketSession>(ctx: BrokerContext, ws: WebSocket, make: (t: WsTransport) => C): C {
   const transport = new WsTransport(ws);
   transport.socket.setNoDelay(true);
-  const conn = new StompConnection(ctx, transport);
+  const conn = make(transport);
   ws.on('message', (data: Buffer) => conn.onData(data));
   ws.on('close', () => conn.onTransportClose());
-  ws.on('error', (err) => {
-    // ws reports protocol violations (bad masking, payload over maxPayload) here and closes.
-    ctx.logger.debug({ err, session: conn.id }, 'websocket error');
-  });
+  // ws reports protocol violations (bad masking, payload over maxPayload) here and closes.
+  ws.on('error', (err) => ctx.logger.debug({ err, session: conn.id }, 'websocket error'));
+  return conn;
 }
 
 /**
