@@ -7,7 +7,8 @@
  */
 import type { Message } from '../core/message.js';
 import type { Delivery, MqttEncoding } from './publish-writer.js';
-import type { MqttSession, SubInfo } from './session.js';
+import type { MqttSession } from './session.js';
+import type { SubInfo } from './sub-info.js';
 import { patternMatches } from './topic-map.js';
 
 /**

@@ -30,7 +30,8 @@ import { createHash } from 'node:crypto';
 import type { Router } from '../core/router.js';
 import type { SessionPersistence, SessionState, SessionSubscriptionState } from '../core/sessions.js';
 import type { StateValue } from '../store/types.js';
-import type { MqttSession, SubInfo } from './session.js';
+import type { MqttSession } from './session.js';
+import type { SubInfo } from './sub-info.js';
 
 export const SESSION_PREFIX = 'mqtt-session/';
 const INFLIGHT_PREFIX = 'mqtt-inflight/';
@@ -116,6 +117,20 @@ function sessionRecord(state: SessionState): StateValue {
   return rec;
 }
 
+
+/** The session's state as the store keeps it (parseSessionRecord reads it back). */
+export function sessionState(s: MqttSession): SessionState {
+  return {
+    clientId: s.clientId,
+    protocol: 'mqtt',
+    expiryInterval: s.expiryInterval,
+    subscriptions: [...s.subs.values()].map((i) => ({
+      filter: i.filter,
+      options: { qos: i.qos, noLocal: i.noLocal, retainAsPublished: i.retainAsPublished, retainHandling: i.retainHandling, identifier: i.id },
+    })),
+    queue: s.queueName,
+  };
+}
 
 // --- reading the records back (restore.ts) --------------------------------------
 

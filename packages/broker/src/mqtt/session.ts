@@ -5,15 +5,7 @@
  * or a Session Expiry Interval), and it is the `DeliveryTarget` of its core
  * subscriptions, so they stay in place across reconnections.
  *
- * How subscriptions map onto the routing core (docs/mqtt.md):
- * - QoS 0 topic filter: a plain (auto-ack) topic subscription; nothing is kept
- *   while the client is offline.
- * - QoS 1/2 topic filters: bindings of the session's one queue (core/bound-queue.ts),
- *   consumed with client acks and the in-flight limit as credit. While the client
- *   is offline or slow, messages wait there, bounded, and come back in publish
- *   order before anything newer, because it is one queue.
- * - `$queue/<name>`: a consumer of that queue; `$share/<group>/<filter>`: a member
- *   of the group's queue (shared.ts).
+ * How its subscriptions map onto the routing core: sub-info.ts.
  * PUBACK (QoS 1) and PUBCOMP (QoS 2) acknowledge the core delivery (router.ack).
  *
  * A kept session (expiry interval > 0) is also in the store (persistence.ts): its
@@ -25,31 +17,12 @@ import type { Message } from '../core/message.js';
 import { Subscription, type DeliveryTarget, type Entry } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
-import { sessionQueueName, type InflightRecord, type MqttSessionStore } from './persistence.js';
+import { sessionQueueName, sessionState, type InflightRecord, type MqttSessionStore } from './persistence.js';
 import { describeDelivery } from './delivery.js';
 import { mqttEncoding, type Delivery } from './publish-writer.js';
 import type { MqttState } from './state.js';
 import { publishWill, type Will } from './will.js';
-
-export type SubKind = 'direct' | 'bound' | 'queue' | 'share' | 'session';
-
-export interface SubInfo {
-  kind: SubKind;
-  /** The filter as the client sent it (the key of `subs`). */
-  filter: string;
-  /** The routing destination or pattern it maps to. */
-  pattern: string;
-  qos: number;
-  noLocal: boolean;
-  retainAsPublished: boolean;
-  retainHandling: number;
-  /** MQTT 5 subscription identifier (0 = none). */
-  id: number;
-  /** The core subscription (direct, queue and share kinds). */
-  sub: Subscription | undefined;
-  /** Shared subscription group name. */
-  group: string | undefined;
-}
+import type { SubInfo } from './sub-info.js';
 
 interface Inflight {
   sub: Subscription;
@@ -92,6 +65,11 @@ export class MqttSession implements DeliveryTarget {
     this.state = state;
     this.clientId = clientId;
     this.maxInflight = state.ctx.config.mqttMaxInflight;
+  }
+
+  /** The session queue's name, once it has one (recorded with the session: persistence.ts). */
+  get queueName(): string | undefined {
+    return this.bound?.name;
   }
 
   get persistent(): boolean {
@@ -298,7 +276,7 @@ export class MqttSession implements DeliveryTarget {
 
   /** Records the session's state (subscriptions, expiry) when it is kept; resolves when durable. */
   persist(): Promise<void> | undefined {
-    return this.persistent && !this.ended ? this.state.sessions.persistence.save(this.snapshot()) : undefined;
+    return this.persistent && !this.ended ? this.state.sessions.persistence.save(sessionState(this)) : undefined;
   }
 
   /** Where the exchanges under way are recorded: the store, while the session is kept. */
@@ -468,19 +446,5 @@ export class MqttSession implements DeliveryTarget {
       if (info.kind === 'bound') this.bound?.append(c);
       else if (info.kind === 'direct' && info.sub !== undefined) this.deliver(info.sub, c, false, 0, 1);
     }
-  }
-
-  /** The session's state as the store keeps it (persistence.ts). */
-  snapshot(): import('../core/sessions.js').SessionState {
-    return {
-      clientId: this.clientId,
-      protocol: 'mqtt',
-      expiryInterval: this.expiryInterval,
-      subscriptions: [...this.subs.values()].map((s) => ({
-        filter: s.filter,
-        options: { qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished, retainHandling: s.retainHandling, identifier: s.id },
-      })),
-      queue: this.bound?.name,
-    };
   }
 }

@@ -15,7 +15,7 @@ import { inOrder } from './in-order.js';
 import { subackPacket } from './packets.js';
 import { retainedCopy } from './publish-writer.js';
 import { Reason } from './reason-codes.js';
-import type { SubInfo, SubKind } from './session.js';
+import type { SubInfo, SubKind } from './sub-info.js';
 import { destinationToTopic, filterProblem, filterToDestination, isQueueDestination } from './topic-map.js';
 
 const MAX_SUBSCRIPTIONS = 10_000;
