@@ -23,6 +23,7 @@ import { escapes, type Frame, type StompVersion } from './frame.js';
 import { StompCodecError } from './errors.js';
 import { utf8Decode } from './utf8.js';
 import { LineCache, MAX_CACHED_LINE } from './line-cache.js';
+import { unescape } from './value-encoding.js';
 
 export interface DecoderLimits {
   /** Whole frame in bytes: command, headers and body. */
@@ -427,25 +428,4 @@ function parseContentLength(value: string, max: number): number {
   }
   if (n > max) throw new StompCodecError('STOMPBOX_ERR_FRAME_TOO_LARGE', `content-length ${n} is larger than ${max} bytes`);
   return n;
-}
-
-/**
- * STOMP 1.2 §"Value Encoding": \r \n \c \\ ; "Undefined escape sequences such as \t
- * MUST be treated as a fatal protocol error." (1.1 defines all but \r; we accept \r in 1.1
- * too, as RabbitMQ does, since no 1.1 peer can mean anything else by it.)
- */
-export function unescape(s: string): string {
-  let out = '';
-  let from = 0;
-  for (let i = s.indexOf('\\'); i !== -1; i = s.indexOf('\\', from)) {
-    out += s.slice(from, i);
-    const c = s.charCodeAt(i + 1);
-    if (c === 110) out += '\n';
-    else if (c === 99) out += ':';
-    else if (c === 92) out += '\\';
-    else if (c === 114) out += '\r';
-    else throw new StompCodecError('STOMPBOX_ERR_BAD_ESCAPE', `undefined escape sequence '\\${Number.isNaN(c) ? '' : String.fromCharCode(c)}' in header`);
-    from = i + 2;
-  }
-  return out + s.slice(from);
 }

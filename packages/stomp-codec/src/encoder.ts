@@ -6,26 +6,8 @@
  * to), so a peer that loses the trailing NUL, or a body holding NULs, still reads right.
  */
 import { escapes, type StompVersion } from './frame.js';
+import { escapeHeaderValue } from './value-encoding.js';
 import { utf8Encode, utf8Length, utf8Write } from './utf8.js';
-
-export function escapeHeaderValue(s: string, version: StompVersion): string {
-  if (version === '1.0') return s;
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let rep: string | undefined;
-    if (c === 92) rep = '\\\\';
-    else if (c === 10) rep = '\\n';
-    else if (c === 58) rep = '\\c';
-    else if (c === 13 && version === '1.2') rep = '\\r';
-    if (rep !== undefined) {
-      out += s.slice(from, i) + rep;
-      from = i + 1;
-    }
-  }
-  return from === 0 ? s : out + s.slice(from);
-}
 
 export interface EncodeOptions {
   /** Version whose escaping applies; undefined = none (before negotiation). */
