@@ -149,7 +149,7 @@ export class Client implements MessageOwner, SubscriptionOwner {
     // Renew subscriptions first: the broker handles frames in order, so nothing a
     // queued send causes can arrive before the subscription that wants it.
     for (const sub of this.subs_.values()) this.sendSubscribe_(session, sub);
-    this.flush_();
+    this.flush_(session);
     for (const w of this.waiters_.splice(0)) w.resolve();
     this.emit_('connected', { url: session.url_, version: session.version_ ?? '1.0', headers: headersToRecord(f.headers), reconnected });
   }
@@ -279,29 +279,32 @@ export class Client implements MessageOwner, SubscriptionOwner {
       return Promise.reject(new StompboxClientError(ClientErrorCodes.DISCONNECTED, 'the client is disconnected'));
     }
     return new Promise<void>((resolve, reject) => {
-      if (this.queue_.push_({ frames_: frames, receipt_: receipt, resolve, reject }) && this.session_?.connected_) this.flush_();
+      const e: QueueEntry = { frames_: frames, receipt_: receipt, resolve, reject };
+      // While connected everything queued before is written already: only this entry is new.
+      if (this.queue_.push_(e) && this.session_?.connected_) this.write_(this.session_, e);
     });
   }
 
-  private flush_(): void {
-    const s = this.session_;
-    if (!s?.connected_) return;
+  /** Writes what waited (at CONNECTED, after the subscriptions are renewed), in order. */
+  private flush_(s: Session): void {
+    for (const e of this.queue_.unsent_()) this.write_(s, e);
+  }
+
+  private write_(s: Session, e: QueueEntry): void {
     const q = this.queue_;
-    for (const e of q.unsent_()) {
-      e.sent_ = true;
-      const frames = e.frames_;
-      const last = frames.length - 1;
-      for (let i = 0; i < last; i++) s.send_(...frames[i]);
-      if (!e.receipt_) {
-        s.send_(...frames[last]);
-        q.done_(e);
-        continue;
-      }
-      s.request_(...frames[last]).then(
-        () => q.done_(e),
-        (err: StompboxClientError) => err.code !== ClientErrorCodes.CONNECTION_LOST && q.done_(e, err),
-      );
+    e.sent_ = true;
+    const frames = e.frames_;
+    const last = frames.length - 1;
+    for (let i = 0; i < last; i++) s.send_(...frames[i]);
+    if (!e.receipt_) {
+      s.send_(...frames[last]);
+      q.done_(e);
+      return;
     }
+    s.request_(...frames[last]).then(
+      () => q.done_(e),
+      (err: StompboxClientError) => err.code !== ClientErrorCodes.CONNECTION_LOST && q.done_(e, err),
+    );
   }
 
   /** Waits (up to `flushTimeout`) for queued sends to be confirmed, then DISCONNECTs. */

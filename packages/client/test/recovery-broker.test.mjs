@@ -71,44 +71,36 @@ async function received(got, what) {
   assert.deepEqual(got, expected, `${what}: ${got.length} messages`);
 }
 
-test('a dropped subscriber connection in the middle of a stream: every message once, in order', OPTS, async () => {
-  const proxy = await startProxy(broker.httpPort);
-  try {
-    const dest = `/topic/${unique('stream-drop')}`;
-    const sub = client(`ws://127.0.0.1:${proxy.port}/ws`);
-    const pub = client(broker.wsUrl);
-    await Promise.all([sub.connect(), pub.connect()]);
-    const got = [];
-    const gaps = [];
-    sub.on('gap', (g) => gaps.push(g));
-    await sub.subscribe(dest, (m) => got.push(m.body)).ready;
-    await stream(pub, dest, async () => {
-      proxy.drop();
-    });
-    await received(got, 'after a drop');
-    assert.deepEqual(gaps, []);
-    await Promise.all([sub.disconnect(), pub.disconnect()]);
-  } finally {
-    await proxy.close();
-  }
-});
-
-test('a broker restart in the middle of a stream: every message once, in order', OPTS, async () => {
-  const dest = `/topic/${unique('stream-restart')}`;
-  const sub = client(broker.wsUrl);
+/** A subscriber on `subUrl` and a publisher streaming N messages; `interrupt` runs mid-stream. The subscriber must see each once, in order, and no gap. */
+async function streamAcross(subUrl, name, interrupt) {
+  const dest = `/topic/${unique(name)}`;
+  const sub = client(subUrl);
   const pub = client(broker.wsUrl);
   await Promise.all([sub.connect(), pub.connect()]);
   const got = [];
   const gaps = [];
   sub.on('gap', (g) => gaps.push(g));
   await sub.subscribe(dest, (m) => got.push(m.body)).ready;
-  await stream(pub, dest, async () => {
+  await stream(pub, dest, interrupt);
+  await received(got, `across ${name}`);
+  assert.deepEqual(gaps, []);
+  await Promise.all([sub.disconnect(), pub.disconnect()]);
+}
+
+test('a dropped subscriber connection in the middle of a stream: every message once, in order', OPTS, async () => {
+  const proxy = await startProxy(broker.httpPort);
+  try {
+    await streamAcross(`ws://127.0.0.1:${proxy.port}/ws`, 'stream-drop', async () => proxy.drop());
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a broker restart in the middle of a stream: every message once, in order', OPTS, async () => {
+  await streamAcross(broker.wsUrl, 'stream-restart', async () => {
     await broker.stop();
     broker = await spawnBroker(args);
   });
-  await received(got, 'after a restart');
-  assert.deepEqual(gaps, []);
-  await Promise.all([sub.disconnect(), pub.disconnect()]);
 });
 
 test('the RECEIPT of a resumed SUBSCRIBE says stompbox-resume: ok, and a wrong epoch is reported as a gap', OPTS, async () => {
