@@ -14,6 +14,13 @@ export interface EncodeOptions {
   version?: StompVersion;
   /** Write `content-length` for the body (default: when the body is not empty). */
   contentLength?: boolean;
+  /**
+   * Follow the NUL with an EOL (STOMP 1.2 §"Augmented BNF": `frame = command EOL *( header EOL )
+   * EOL *OCTET NULL *( EOL )`). RabbitMQ always sends it, and some clients (php-stomp 2.0)
+   * read a frame's end as NUL then one more byte: without it they eat the next command's
+   * first letter.
+   */
+  eol?: boolean;
 }
 
 /**
@@ -41,7 +48,7 @@ export function encodeFrame(
     size += utf8Length(name) + utf8Length(value) + 2;
   }
   const lengthLine = withLength ? `content-length:${bodyBytes.length}\n` : '';
-  size += lengthLine.length + 1 + bodyBytes.length + 1;
+  size += lengthLine.length + 1 + bodyBytes.length + (options.eol === true ? 2 : 1);
   const out = new Uint8Array(size);
   let o = utf8Write(command, out, 0);
   out[o++] = 10;
@@ -55,7 +62,8 @@ export function encodeFrame(
   out[o++] = 10;
   out.set(bodyBytes, o);
   o += bodyBytes.length;
-  out[o] = 0;
+  out[o++] = 0;
+  if (options.eol === true) out[o] = 10;
   return out;
 }
 

@@ -17,6 +17,7 @@ import { CloseCode, type Transport } from '../listeners/transport.js';
 import { handlers } from './handlers.js';
 import { Heartbeat, type HeartbeatPeer } from './heartbeat.js';
 import { writeMessage } from './message-writer.js';
+import { ReceiptFence } from './receipt-fence.js';
 import { stompClient } from './events.js';
 
 let nextSession = 1;
@@ -48,6 +49,8 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
   /** Private reply queues created by `reply-to: /temp-queue/<name>`. */
   private _tempQueues: Map<string, Subscription> | undefined;
   heartbeat: Heartbeat | undefined;
+  /** Deliveries held until a SEND's RECEIPT is written (receipt-fence.ts); made on first use. */
+  private fence: ReceiptFence | undefined;
   private readSince = false;
   private connectTimer: NodeJS.Timeout | undefined;
   /** Messages not written because the output was full (slowConsumerPolicy = drop). */
@@ -124,6 +127,12 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
 
   deliver(sub: Subscription, msg: Message, redelivered: boolean, tag: number, fanout: number): void {
     if (this.closing) return;
+    if (this.fence !== undefined && this.fence.holds(msg)) return this.fence.hold(sub, msg, redelivered, tag, fanout);
+    this.write(sub, msg, redelivered, tag, fanout);
+  }
+
+  private readonly write = (sub: Subscription, msg: Message, redelivered: boolean, tag: number, fanout: number): void => {
+    if (this.closing) return;
     const out = this.out;
     if (tag === 0 && out.pending > out.limit) {
       // Only auto-ack deliveries can overflow: queues stop at the high-water mark and
@@ -137,6 +146,11 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
     }
     const ackId = tag !== 0 && this.version === '1.2' ? String(tag) : null;
     writeMessage(out, this.version, sub.ext as Buffer, msg, redelivered, ackId, fanout);
+  };
+
+  /** This connection's own deliveries of `msg` wait for the RECEIPT of the SEND that published it. */
+  fenceUntilReceipt(msg: Message): void {
+    (this.fence ??= new ReceiptFence()).await(msg);
   }
 
   onDrain(): void {
@@ -169,7 +183,7 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
 
   sendFrame(command: string, headers: string[], body?: Uint8Array | string): void {
     if (this.transport.socket.destroyed) return;
-    this.out.frame(encodeFrame(command, headers, body, { version: this.connected ? this.version : undefined }));
+    this.out.frame(encodeFrame(command, headers, body, { version: this.connected ? this.version : undefined, eol: true }));
   }
 
   /** Sends RECEIPT if the frame asked for one (STOMP 1.2 §RECEIPT), with any extension headers. */
@@ -178,15 +192,32 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
     if (id !== undefined) this.sendFrame('RECEIPT', extra === undefined ? ['receipt-id', id] : ['receipt-id', id, ...extra]);
   }
 
-  /** RECEIPT once `done` settles: after a persistent message is stored, for instance. */
-  receiptAfter(frame: Frame, done: Promise<void> | undefined, extra?: string[]): void {
-    if (done === undefined) return this.receipt(frame, extra);
+  /**
+   * RECEIPT once `done` settles: after a persistent message is stored, for instance.
+   * `fenced` are messages published by the frame whose deliveries to this connection
+   * wait for the RECEIPT (fenceUntilReceipt).
+   */
+  receiptAfter(frame: Frame, done: Promise<void> | undefined, extra?: string[], fenced?: readonly Message[]): void {
+    if (done === undefined) {
+      this.receipt(frame, extra);
+      if (fenced !== undefined) this.releaseFence(fenced);
+      return;
+    }
     done.then(
       () => {
-        if (!this.closing) this.receipt(frame, extra);
+        if (this.closing) return;
+        this.receipt(frame, extra);
+        if (fenced !== undefined) this.releaseFence(fenced);
       },
       () => this.fail(new StompboxError(ErrorCodes.STORE_FAILED, 'the message could not be stored'), frame),
     );
+  }
+
+  private releaseFence(msgs: readonly Message[]): void {
+    const f = this.fence;
+    if (f === undefined) return;
+    f.release(msgs, this.write);
+    if (f.idle) this.fence = undefined;
   }
 
   /** ERROR frame with a useful message (and receipt-id if the frame asked for a receipt), then close. */
@@ -217,6 +248,7 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
     if (!this.ctx.sessions.delete(this)) return;
     if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     this.heartbeat?.stop();
+    this.fence = undefined;
     this._txs = undefined;
     const router = this.ctx.router;
     for (const sub of this.subs.values()) router.unsubscribe(sub);

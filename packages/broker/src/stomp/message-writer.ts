@@ -11,7 +11,9 @@
  * subscription line is the same (every stompjs client's first subscription is
  * `sub-0`), the whole frame, WebSocket header included, is built once and the same
  * bytes are copied to each. `content-length` is always sent (STOMP 1.2 §MESSAGE
- * "SHOULD"), so a client that loses the trailing NUL (iOS mini-programs) still reads it.
+ * "SHOULD"), so a client that loses the trailing NUL (iOS mini-programs) still reads it. The EOL
+ * after the NUL is allowed by the grammar (STOMP 1.2 §"Augmented BNF") and sent by RabbitMQ;
+ * php-stomp 2.0 loses frames without it (docs/compatibility.md).
  */
 import { isUtf8 } from 'node:buffer';
 import { escapeHeaderValue, type StompVersion } from '@stompbox/stomp-codec';
@@ -107,7 +109,7 @@ export function writeMessage(
     }
   }
   const ackLine = ackId === null ? '' : `ack:${ackId}\n`;
-  const len = prefix.length + e.block.length + ackLine.length + (redelivered ? REDELIVERED.length : 0) + body.length + 2;
+  const len = prefix.length + e.block.length + ackLine.length + (redelivered ? REDELIVERED.length : 0) + body.length + 3;
   out.begin(len, out.isWebSocket && isBinary(e, body));
   out.put(prefix);
   out.put(e.block);
@@ -116,6 +118,7 @@ export function writeMessage(
   out.putByte(10);
   out.put(body);
   out.putByte(0);
+  out.putByte(10);
   out.end();
 }
 
@@ -126,7 +129,7 @@ function isBinary(e: VersionEncoding, body: Uint8Array): boolean {
 }
 
 function buildFrame(ws: boolean, e: VersionEncoding, prefix: Buffer, body: Uint8Array): Buffer {
-  const len = prefix.length + e.block.length + body.length + 2;
+  const len = prefix.length + e.block.length + body.length + 3;
   const f = Buffer.allocUnsafe((ws ? wsHeaderLength(len) : 0) + len);
   let o = ws ? writeWsHeader(f, 0, len, isBinary(e, body)) : 0;
   f.set(prefix, o);
@@ -136,6 +139,7 @@ function buildFrame(ws: boolean, e: VersionEncoding, prefix: Buffer, body: Uint8
   f[o++] = 10;
   f.set(body, o);
   o += body.length;
-  f[o] = 0;
+  f[o++] = 0;
+  f[o] = 10;
   return f;
 }

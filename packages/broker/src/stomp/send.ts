@@ -23,12 +23,26 @@ export function handleSend(conn: StompConnection, frame: Frame): void {
     conn.receipt(frame);
     return;
   }
-  conn.receiptAfter(frame, publishFrame(conn, frame));
+  if (getHeader(frame.headers, 'receipt') === undefined) {
+    publishFrame(conn, frame);
+    return;
+  }
+  // The RECEIPT goes out before this connection's own copy of the message (receipt-fence.ts).
+  const fenced: Message[] = [];
+  conn.receiptAfter(frame, publishFrame(conn, frame, fenced), undefined, fenced);
 }
 
-/** Turns a SEND frame into a message and routes it; resolves when stored, if it was. */
-export function publishFrame(conn: StompConnection, frame: Frame): Promise<void> | undefined {
+/**
+ * Turns a SEND frame into a message and routes it; resolves when stored, if it was.
+ * With `fenced`, the message is added to it and its deliveries to this connection wait
+ * for the caller's RECEIPT.
+ */
+export function publishFrame(conn: StompConnection, frame: Frame, fenced?: Message[]): Promise<void> | undefined {
   const msg = messageOf(conn, frame, false) as Message;
+  if (fenced !== undefined) {
+    conn.fenceUntilReceipt(msg);
+    fenced.push(msg);
+  }
   firePublished(conn, msg);
   return conn.ctx.router.publish(msg);
 }

@@ -4,6 +4,7 @@
  * connection discard them. Bounded: a transaction holds at most MAX_FRAMES frames.
  */
 import { getHeader, type Frame } from '@stompbox/stomp-codec';
+import type { Message } from '../core/message.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { StompConnection } from './connection.js';
 import { settle } from './ack.js';
@@ -31,12 +32,14 @@ export function handleCommit(conn: StompConnection, frame: Frame): void {
   const held = conn.txs.get(tx);
   if (held === undefined) throw new StompboxError(ErrorCodes.BAD_TRANSACTION, `no open transaction '${tx}'`);
   conn.txs.delete(tx);
+  // With a receipt, the COMMIT's RECEIPT precedes this connection's copies of what it sent (receipt-fence.ts).
+  const fenced: Message[] | undefined = getHeader(frame.headers, 'receipt') === undefined ? undefined : [];
   for (const f of held) {
-    if (f.command === 'SEND') publishFrame(conn, f);
+    if (f.command === 'SEND') publishFrame(conn, f, fenced);
     else settle(conn, f, f.command === 'ACK' ? 'ack' : 'nack');
   }
   // Everything the transaction stored went into this turn's store commit.
-  conn.receiptAfter(frame, conn.ctx.router.pendingCommit());
+  conn.receiptAfter(frame, conn.ctx.router.pendingCommit(), undefined, fenced);
 }
 
 export function handleAbort(conn: StompConnection, frame: Frame): void {
