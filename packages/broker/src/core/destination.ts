@@ -5,8 +5,11 @@
  *                       (zero or more words), words separated by `.`
  *   /temp-queue/<name>  in `reply-to` only: a private reply queue of the connection
  *   /reply-queue/<id>   where replies to a temp queue are sent (rewritten reply-to)
- * Anything else (e.g. `/response/1/2`) is a topic matched exactly, as in Spring's
- * simple broker, which is what mini-program code written for Spring expects.
+ * Anything else that starts with `/` (e.g. `/response/1/2`) is a topic matched exactly,
+ * as in Spring's simple broker, which is what mini-program code written for Spring
+ * expects. A destination without the leading `/` (`queue/orders`) is refused, as
+ * RabbitMQ refuses it: it is almost always a typo, and as an exact topic nobody reads
+ * it would lose every message sent to it (docs/compatibility.md).
  */
 export type DestinationKind = 'queue' | 'topic' | 'exact' | 'temp-queue' | 'reply-queue';
 
@@ -23,6 +26,9 @@ export function parseDestination(dest: string): ParsedDestination | string {
   if (dest.startsWith('/topic/')) return named('topic', dest, 7);
   if (dest.startsWith('/temp-queue/')) return named('temp-queue', dest, 12);
   if (dest.startsWith('/reply-queue/')) return named('reply-queue', dest, 13);
+  if (dest.charCodeAt(0) !== 0x2f) {
+    return `'${dest.slice(0, 200)}' is not a valid destination: destinations start with '/' (/queue/<name>, /topic/<key>, /temp-queue/<name>, or any /<path> as an exact topic)`;
+  }
   return { kind: 'exact', name: dest };
 }
 

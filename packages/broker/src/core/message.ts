@@ -59,6 +59,17 @@ export function newMessage(
   return { id: idPrefix + seq, seq, destination, headers, body, persistent, expires, timestamp: Date.now(), enc: undefined, batch: undefined };
 }
 
+/**
+ * Could `id` be a message id this broker issued (in this run or one it recovered)? Ids are
+ * `<prefix>-<seq>` with seq below the next one; used to tell a late ACK from a wrong one.
+ */
+export function isIssuedMessageId(id: string): boolean {
+  const dash = id.lastIndexOf('-');
+  if (dash <= 0 || dash === id.length - 1) return false;
+  const seq = Number(id.slice(dash + 1));
+  return Number.isInteger(seq) && seq > 0 && seq < nextSeq;
+}
+
 /** Moves the sequence past `seq` (a message recovered from an earlier run), so new messages order after it. */
 export function advanceSeq(seq: number): void {
   if (seq >= nextSeq) nextSeq = seq + 1;

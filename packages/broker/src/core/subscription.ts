@@ -38,6 +38,12 @@ export interface SubscriptionOptions {
 }
 
 let nextTag = 1;
+
+/** Was `tag` ever handed out by this broker process (so an ACK naming it is late, not wrong)? */
+export function isIssuedTag(tag: number): boolean {
+  return tag > 0 && tag < nextTag;
+}
+
 const NO_UNACKED: Map<number, Entry> = new Map();
 
 export class Subscription {

@@ -117,18 +117,50 @@ describe('ack modes', () => {
     await drain(q, 0);
   });
 
-  it('an ACK of an already settled message (or of an unknown id) is harmless', async () => {
+  it('an ACK or NACK of an already settled delivery is harmless', async () => {
     const { q, c, got } = await delivered('client');
     await rt(c, 'ACK', { id: ack(got[2]) });
     await rt(c, 'ACK', { id: ack(got[2]) });
     await rt(c, 'ACK', { id: ack(got[0]) });
-    await rt(c, 'ACK', { id: '987654321' });
     await rt(c, 'NACK', { id: ack(got[1]) });
     assert.ok(!c.isClosed());
     await quiet(c, 100, 'ERROR');
     await rt(c, 'ACK', { id: ack(got[4]) });
     c.close();
     await drain(q, 0);
+  });
+});
+
+describe('ACK and NACK naming a delivery that never was (RabbitMQ: unknown delivery tag, Subscription not found)', () => {
+  // A RECEIPT here would tell the client its ACK worked while the message stays unacked.
+  for (const [name, command, version, headers] of [
+    ['1.2 ACK with an id never issued', 'ACK', '1.2', { id: '987654321' }],
+    ['1.2 NACK with an id that is not a number', 'NACK', '1.2', { id: 'T_1@@session@@1' }],
+    ['1.1 ACK with a message-id never issued', 'ACK', '1.1', { 'message-id': 'no-such-message', subscription: 's' }],
+    ['1.1 ACK naming a subscription the connection does not have', 'ACK', '1.1', { 'message-id': 'x-1', subscription: 'nope' }],
+    ['1.0 ACK with a message-id never issued', 'ACK', '1.0', { 'message-id': 'typo' }],
+  ] as const) {
+    it(`${name}: ERROR with the receipt-id, then close; the delivered message stays unacked`, async () => {
+      const q = `/queue/${uniq('unknown-ack')}`;
+      const p = await client();
+      await publish(p, q, ['kept']);
+      const c = await client({ version });
+      await subscribe(c, 's', q, { ack: 'client-individual' });
+      await take(c, 1);
+      send(c, command, { ...headers, receipt: 'r-unknown' });
+      const err = await errorAndClose(c);
+      assert.equal(getHeader(err.headers, 'receipt-id'), 'r-unknown');
+      assert.equal(getHeader(err.headers, 'code'), headers.subscription === 'nope' ? 'STOMPBOX_ERR_UNKNOWN_SUBSCRIPTION' : 'STOMPBOX_ERR_UNKNOWN_DELIVERY');
+      assert.deepEqual(bodies(await drain(q, 1)), ['kept']);
+    });
+  }
+
+  it('inside a transaction the ACK is refused at once, not at COMMIT', async () => {
+    const c = await client();
+    await rt(c, 'BEGIN', { transaction: 't1' });
+    send(c, 'ACK', { id: '987654322', transaction: 't1' });
+    const err = await errorAndClose(c);
+    assert.equal(getHeader(err.headers, 'code'), 'STOMPBOX_ERR_UNKNOWN_DELIVERY');
   });
 });
 
