@@ -18,6 +18,7 @@ import { requireDestination } from './send.js';
 import { fireSubscription } from './events.js';
 
 const MAX_SUBSCRIPTIONS = 10_000;
+const NO_SUBSCRIPTION_LINE = Buffer.from('MESSAGE\n', 'latin1');
 
 export function handleSubscribe(conn: StompConnection, frame: Frame): void {
   const h = frame.headers;
@@ -27,11 +28,10 @@ export function handleSubscribe(conn: StompConnection, frame: Frame): void {
   if (parsed.kind === 'temp-queue' || parsed.kind === 'reply-queue') {
     throw new StompboxError(ErrorCodes.BAD_DESTINATION, `cannot SUBSCRIBE to '${dest}': replies to a temp queue arrive without a subscription`);
   }
-  let id = getHeader(h, 'id');
-  if (id === undefined) {
-    if (conn.version !== '1.0') throw new StompboxError(ErrorCodes.MISSING_HEADER, "missing 'id' header (required since STOMP 1.1)");
-    id = dest;
-  }
+  // STOMP 1.1 and 1.2 require `id`; RabbitMQ takes the destination as the id when it is
+  // missing, and so do we (code written against RabbitMQ omits it; docs/compatibility.md).
+  const givenId = getHeader(h, 'id');
+  const id = givenId ?? dest;
   if (conn.subs.has(id)) throw new StompboxError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id '${id}' is already in use on this connection`);
   if (conn.subs.size >= MAX_SUBSCRIPTIONS) throw new StompboxError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `more than ${MAX_SUBSCRIPTIONS} subscriptions on one connection`);
   const ack = getHeader(h, 'ack') ?? 'auto';
@@ -56,7 +56,8 @@ export function handleSubscribe(conn: StompConnection, frame: Frame): void {
     // Room for the replayed history as well, so that no live message pushes one out.
     maxPending: maxPending + (plan?.missed.length ?? 0),
   });
-  sub.ext = subscriptionPrefix(id, conn.version);
+  // STOMP 1.0 §MESSAGE: a `subscription` header only when the SUBSCRIBE had an id (as RabbitMQ).
+  sub.ext = givenId === undefined && conn.version === '1.0' ? NO_SUBSCRIPTION_LINE : subscriptionPrefix(id, conn.version);
   conn.subs.set(id, sub);
   if (durable !== undefined) {
     const kept = router.durables.get(durable)?.spec;
