@@ -70,6 +70,23 @@ const CASES = {
     ['send', 'a', frame('SUBSCRIBE', { destination: '/queue/diff-10', ack: 'client', receipt: 'r1' })],
     ['send', 'a', frame('SEND', { destination: '/queue/diff-10', receipt: 'r2' }, 'ten')]),
   'DISCONNECT with a receipt': session('1.2', ['send', 'a', frame('DISCONNECT', { receipt: 'bye' })]),
+  'persistent SEND to a queue': session('1.2',
+    ['send', 'a', frame('SEND', { destination: '/queue/diff-persist', persistent: 'true', receipt: 'r1' }, 'kept')],
+    ['send', 'a', frame('SUBSCRIBE', { id: 's', destination: '/queue/diff-persist', receipt: 'r2' })]),
+  'prefetch-count bounds unacked deliveries': session('1.2',
+    ...[1, 2, 3].map((i) => ['send', 'a', frame('SEND', { destination: '/queue/diff-prefetch', receipt: `p${i}` }, `m${i}`)]),
+    ['open', 'b'], ['send', 'b', connect()],
+    ['send', 'b', frame('SUBSCRIBE', { id: 's', destination: '/queue/diff-prefetch', ack: 'client', 'prefetch-count': '1', receipt: 'r1' })]),
+  'durable topic subscription (RabbitMQ headers) keeps what was sent while away': session('1.2',
+    ['send', 'a', frame('SUBSCRIBE', { id: 'dur1', destination: '/topic/diff.durable', durable: 'true', 'auto-delete': 'false', receipt: 'r1' })],
+    ['close', 'a'],
+    ['open', 'b'], ['send', 'b', connect()],
+    ['send', 'b', frame('SEND', { destination: '/topic/diff.durable', receipt: 'r2' }, 'while away')],
+    ['open', 'c'], ['send', 'c', connect()],
+    ['send', 'c', frame('SUBSCRIBE', { id: 'dur1', destination: '/topic/diff.durable', durable: 'true', 'auto-delete': 'false', receipt: 'r3' })]),
+  'user headers and content-type pass through': session('1.2',
+    ['send', 'a', frame('SUBSCRIBE', { id: 's', destination: '/queue/diff-headers', receipt: 'r1' })],
+    ['send', 'a', frame('SEND', { destination: '/queue/diff-headers', 'content-type': 'application/json;charset=utf-8', 'x-trace': 'abc', priority: '5', 'correlation-id': 'c1' }, '{"a":1}')]),
   // --- header encoding
   'STOMP 1.2 escapes in header values, both ways': session('1.2',
     ['send', 'a', frame('SUBSCRIBE', { id: 's', destination: '/topic/diff.esc', receipt: 'r1' })],
@@ -93,6 +110,9 @@ const CASES = {
   'a 300 KB body': session('1.2',
     ['send', 'a', frame('SUBSCRIBE', { id: 's', destination: '/topic/diff.big', receipt: 'r1' })],
     ['send', 'a', frame('SEND', { destination: '/topic/diff.big', receipt: 'r2' }, 'x'.repeat(300_000))]),
+  'a 12 MB body (over Stompbox\'s 10 MiB default)': session('1.2',
+    ['send', 'a', frame('SUBSCRIBE', { id: 's', destination: '/topic/diff.huge', receipt: 'r1' })],
+    ['send', 'a', frame('SEND', { destination: '/topic/diff.huge', receipt: 'r2' }, 'x'.repeat(12 * 1024 * 1024))]),
   // --- acks
   'client-individual: ACK one, the other comes back to the next consumer': session('1.2',
     ['send', 'a', frame('SEND', { destination: '/queue/diff-ci', receipt: 'r1' }, 'm1')],
@@ -145,6 +165,13 @@ const CASES = {
     ['send', 'b', frame('SUBSCRIBE', { id: 's', destination: '/queue/diff-rpc', receipt: 'r1' })],
     ['send', 'a', frame('SEND', { destination: '/queue/diff-rpc', 'reply-to': '/temp-queue/answers', receipt: 'r2' }, 'question')]),
 };
+
+/**
+ * Cases played over TCP only. Over WebSocket a 12 MB message meets each server's WebSocket
+ * message limit before STOMP sees it (Stompbox's `ws` closes with 1009; RabbitMQ did not
+ * answer at all within the step): tested for Stompbox in wire/04.
+ */
+const TCP_ONLY = new Set(["a 12 MB body (over Stompbox's 10 MiB default)"]);
 
 /**
  * Differences kept on purpose: each rewrites RabbitMQ's transcript into Stompbox's answer.
@@ -251,6 +278,16 @@ const DIFFERENCES = {
       return true;
     },
   },
+  'frame size limit': {
+    why: 'RabbitMQ took a 12 MB frame whole; Stompbox refuses a frame over --max-frame-size (10 MiB by default) with an ERROR before buffering it, and closes (bounded memory per connection)',
+    cases: ["a 12 MB body (over Stompbox's 10 MiB default)"],
+    apply: (t) => {
+      const last = t[t.length - 1];
+      if (!last.a.some((f) => f.command === 'MESSAGE')) return false;
+      last.a = [{ command: 'ERROR', headers: {} }, '<closed>'];
+      return true;
+    },
+  },
   'close without ERROR': {
     why: 'RabbitMQ closes the connection without a word on a second CONNECT and on an undefined escape; Stompbox sends an ERROR saying why first (STOMP 1.2 §ERROR)',
     cases: ['a second CONNECT', 'an undefined escape in 1.2'],
@@ -318,7 +355,7 @@ for (const transport of ['TCP', 'WebSocket']) {
       [rabbit, broker] = await Promise.all([startRabbit(), spawnBroker()]);
       const ws = transport === 'WebSocket';
       // All scripts at once against each broker: names are distinct per case.
-      const names = Object.keys(CASES);
+      const names = Object.keys(CASES).filter((n) => !ws || !TCP_ONLY.has(n));
       const peer = await Promise.all(names.map((n) => play(ws ? rabbit.wsUrl : rabbit.stompPort, CASES[n])));
       const ours = await Promise.all(names.map((n) => play(ws ? broker.wsUrl : broker.stompPort, CASES[n])));
       names.forEach((n, i) => {
@@ -336,7 +373,7 @@ for (const transport of ['TCP', 'WebSocket']) {
       await Promise.all([rabbit?.stop(), broker?.stop()]);
     });
 
-    for (const name of Object.keys(CASES)) {
+    for (const name of Object.keys(CASES).filter((n) => transport === 'TCP' || !TCP_ONLY.has(n))) {
       test(name, () => {
         const { peer, expected, ours } = results.get(name);
         assert.deepStrictEqual(ours, expected, `Stompbox answered differently from RabbitMQ (after the known differences).\nRabbitMQ as is: ${JSON.stringify(peer, null, 1)}`);
@@ -354,7 +391,11 @@ for (const transport of ['TCP', 'WebSocket']) {
     });
 
     test('every known difference still shows up somewhere (the table is not stale)', () => {
-      for (const [d, { transport: only }] of Object.entries(DIFFERENCES)) if (only === undefined || only === transport) assert.ok(used.has(d), `known difference '${d}' no longer appears: remove it from the table and docs/compatibility.md`);
+      for (const [d, { transport: only, cases }] of Object.entries(DIFFERENCES)) {
+        if (only !== undefined && only !== transport) continue;
+        if (cases !== undefined && transport === 'WebSocket' && cases.every((c) => TCP_ONLY.has(c))) continue;
+        assert.ok(used.has(d), `known difference '${d}' no longer appears: remove it from the table and docs/compatibility.md`);
+      }
     });
   });
 }
