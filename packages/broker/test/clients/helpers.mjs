@@ -76,17 +76,31 @@ export function unique(prefix) {
   return `${prefix}-${process.pid}-${++counter}`;
 }
 
-/** Runs an inline Python script with Debian's /usr/bin/python3; resolves with the JSON it printed last. */
-export function python(script, args) {
+/**
+ * Runs an inline script with an interpreter (`/usr/bin/python3 -c`, `php -r`, `perl -e`,
+ * `ruby -e`); resolves with the JSON document it printed last.
+ */
+function runInline(name, cmd, flag, script, args, timeout = 30000) {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/python3', ['-c', script, ...args.map(String)], { timeout: 30000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`python failed (${err.code ?? err.signal}): ${stderr || err.message}\n${stdout}`));
+    execFile(cmd, [flag, script, ...(cmd.endsWith('php') ? ['--'] : []), ...args.map(String)], { timeout }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`${name} failed (${err.code ?? err.signal}): ${stderr || err.message}\n${stdout}`));
       const last = stdout.trim().split('\n').pop();
       try {
         resolve(JSON.parse(last));
       } catch {
-        reject(new Error(`python printed no JSON: ${stdout}\n${stderr}`));
+        reject(new Error(`${name} printed no JSON: ${stdout}\n${stderr}`));
       }
     });
   });
+}
+
+/** Debian's /usr/bin/python3 (where python3-stomp and python3-paho-mqtt are). */
+export const python = (script, args) => runInline('python', '/usr/bin/python3', '-c', script, args);
+export const php = (script, args) => runInline('php', '/usr/bin/php', '-r', script, args);
+export const perl = (script, args) => runInline('perl', '/usr/bin/perl', '-e', script, args);
+export const ruby = (script, args) => runInline('ruby', '/usr/bin/ruby', '-e', script, args);
+
+/** Why a test file cannot run here: the Debian package to install, or undefined. */
+export function missingUnless(ok, pkgs) {
+  return ok ? undefined : `not installed (apt-get install ${pkgs})`;
 }
