@@ -7,14 +7,18 @@
  *   /reply-queue/<id>   where replies to a temp queue are sent (rewritten reply-to)
  * Anything else that starts with `/` (e.g. `/response/1/2`) is a topic matched exactly,
  * as in Spring's simple broker, which is what mini-program code written for Spring
- * expects. A destination without the leading `/` (`queue/orders`) is refused, as
- * RabbitMQ refuses it: it is almost always a typo, and as an exact topic nobody reads
- * it would lose every message sent to it (docs/compatibility.md).
+ * expects. `queue/<name>` and `topic/<key>` without the leading `/` are read as
+ * `/queue/<name>` and `/topic/<key>`: the stompjs 2.3.3 guide subscribes to "queue/test"
+ * (the stompjs-guide scenario), and as an exact topic nobody reads such a SEND was lost.
+ * Any other destination without the leading `/` is refused, as RabbitMQ refuses it
+ * (docs/compatibility.md).
  */
 export type DestinationKind = 'queue' | 'topic' | 'exact' | 'temp-queue' | 'reply-queue';
 
 export interface ParsedDestination {
   kind: DestinationKind;
+  /** The destination as routed and shown in MESSAGE (`queue/x` becomes `/queue/x`). */
+  canonical: string;
   /** The part after the prefix (queue name, topic routing key), or the whole destination. */
   name: string;
 }
@@ -22,6 +26,7 @@ export interface ParsedDestination {
 export function parseDestination(dest: string): ParsedDestination | string {
   if (dest.length === 0) return 'empty destination';
   if (dest.length > 1024) return 'destination longer than 1024 characters';
+  if (dest.startsWith('queue/') || dest.startsWith('topic/')) dest = `/${dest}`;
   if (dest.startsWith('/queue/')) return named('queue', dest, 7);
   if (dest.startsWith('/topic/')) return named('topic', dest, 7);
   if (dest.startsWith('/temp-queue/')) return named('temp-queue', dest, 12);
@@ -29,12 +34,12 @@ export function parseDestination(dest: string): ParsedDestination | string {
   if (dest.charCodeAt(0) !== 0x2f) {
     return `'${dest.slice(0, 200)}' is not a valid destination: destinations start with '/' (/queue/<name>, /topic/<key>, /temp-queue/<name>, or any /<path> as an exact topic)`;
   }
-  return { kind: 'exact', name: dest };
+  return { kind: 'exact', name: dest, canonical: dest };
 }
 
 function named(kind: DestinationKind, dest: string, at: number): ParsedDestination | string {
   const name = dest.slice(at);
   if (name.length === 0) return `destination '${dest}' has no name`;
-  return { kind, name };
+  return { kind, name, canonical: dest };
 }
 

@@ -50,9 +50,9 @@ export function publishFrame(conn: StompConnection, frame: Frame, fenced?: Messa
 /** Validates a SEND frame and builds its message; `checkOnly` throws what building would, and creates nothing. */
 function messageOf(conn: StompConnection, frame: Frame, checkOnly: boolean): Message | undefined {
   const h = frame.headers;
-  const dest = requireDestination(h);
-  const parsed = parseDestination(dest);
+  const parsed = parseDestination(requireDestination(h));
   if (typeof parsed === 'string') throw new StompboxError(ErrorCodes.BAD_DESTINATION, parsed);
+  const dest = parsed.canonical;
   if (parsed.kind === 'temp-queue') {
     throw new StompboxError(ErrorCodes.BAD_DESTINATION, `cannot SEND to '${dest}': temp queues are named in reply-to; replies go to the rewritten /reply-queue/ destination`);
   }

@@ -22,16 +22,17 @@ const NO_SUBSCRIPTION_LINE = Buffer.from('MESSAGE\n', 'latin1');
 
 export function handleSubscribe(conn: StompConnection, frame: Frame): void {
   const h = frame.headers;
-  const dest = requireDestination(h);
-  const parsed = parseDestination(dest);
+  const given = requireDestination(h);
+  const parsed = parseDestination(given);
   if (typeof parsed === 'string') throw new StompboxError(ErrorCodes.BAD_DESTINATION, parsed);
+  const dest = parsed.canonical;
   if (parsed.kind === 'temp-queue' || parsed.kind === 'reply-queue') {
     throw new StompboxError(ErrorCodes.BAD_DESTINATION, `cannot SUBSCRIBE to '${dest}': replies to a temp queue arrive without a subscription`);
   }
   // STOMP 1.1 and 1.2 require `id`; RabbitMQ takes the destination as the id when it is
   // missing, and so do we (code written against RabbitMQ omits it; docs/compatibility.md).
   const givenId = getHeader(h, 'id');
-  const id = givenId ?? dest;
+  const id = givenId ?? given;
   if (conn.subs.has(id)) throw new StompboxError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `subscription id '${id}' is already in use on this connection`);
   if (conn.subs.size >= MAX_SUBSCRIPTIONS) throw new StompboxError(ErrorCodes.DUPLICATE_SUBSCRIPTION, `more than ${MAX_SUBSCRIPTIONS} subscriptions on one connection`);
   const ack = getHeader(h, 'ack') ?? 'auto';

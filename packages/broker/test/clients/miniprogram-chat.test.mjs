@@ -151,8 +151,9 @@ function fakeWx() {
         if (!current()) return;
         let d = isBinary ? data : data.toString('utf8');
         if (!isBinary) wx.raw.push(d);
-        if (!isBinary && wx.stripNul && d.endsWith('\0')) {
-          d = d.slice(0, -1);
+        // iOS drops the NUL that ends a text frame (and with it the EOL after it, the harder case).
+        if (!isBinary && wx.stripNul && /\0\n?$/.test(d)) {
+          d = d.replace(/\0\n?$/, '');
           wx.stripped++;
         }
         handlers.message?.({ data: d });

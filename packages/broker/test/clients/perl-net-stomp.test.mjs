@@ -96,7 +96,7 @@ describe('Perl Net::Stomp 0.61', { skip }, () => {
       my (undef, $refused) = conn('app', 'wrong');
       my ($s) = conn();
       my $frame;
-      my $ok = $s->send_with_receipt({ destination => 'queue/typo', body => 'x' }, $frame);
+      my $ok = $s->send_with_receipt({ destination => 'orders', body => 'x' }, $frame);
       out({ login => $refused->command, login_code => $refused->headers->{code}, ok => $ok ? 1 : 0, typo => $frame ? $frame->command : undef, typo_code => $frame ? $frame->headers->{code} : undef });
     `, [broker.stompPort, '/queue/unused']);
     assert.deepEqual(out, { login: 'ERROR', login_code: 'STOMPBOX_ERR_AUTH_FAILED', ok: 0, typo: 'ERROR', typo_code: 'STOMPBOX_ERR_BAD_DESTINATION' });

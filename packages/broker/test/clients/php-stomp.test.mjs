@@ -125,7 +125,7 @@ describe('php-stomp 2.0', { skip }, () => {
       try { conn($port, 'app', 'wrong'); $login = 'connected'; } catch (StompException $e) { $login = $e->getMessage(); }
       $s = conn($port);
       $typo = 'accepted';
-      try { $r = $s->send('queue/typo', 'x', ['receipt' => 'typo']); $typo = $r ? 'receipt' : 'false: ' . $s->error(); } catch (StompException $e) { $typo = 'error: ' . $e->getMessage(); }
+      try { $r = $s->send('orders', 'x', ['receipt' => 'typo']); $typo = $r ? 'receipt' : 'false: ' . $s->error(); } catch (StompException $e) { $typo = 'error: ' . $e->getMessage(); }
       echo json_encode(['login' => $login, 'typo' => $typo]), "\n";
     `, [broker.stompPort, '/queue/unused']);
     assert.match(out.login, /access refused|login|passcode/i);

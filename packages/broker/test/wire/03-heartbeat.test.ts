@@ -25,6 +25,7 @@ function beatSocket(port: number, heartBeat: string): Promise<BeatSocket> {
     const bytes: { at: number; byte: number }[] = [];
     let head = Buffer.alloc(0);
     let done = false;
+    let skipEol = false;
     const closed = new Promise<void>((r) => socket.on('close', () => r()));
     socket.on('error', reject);
     socket.on('data', (d: Buffer) => {
@@ -37,11 +38,20 @@ function beatSocket(port: number, heartBeat: string): Promise<BeatSocket> {
         const text = head.subarray(0, nul).toString();
         assert.match(text, /^CONNECTED\n/);
         const hb = /\nheart-beat:([^\n]*)\n/.exec(text);
-        for (const byte of head.subarray(nul + 1)) bytes.push({ at, byte });
+        // The EOL right after CONNECTED's NUL ends that frame (every frame ends NUL EOL, as
+        // RabbitMQ's do): it is not a heart-beat.
+        const rest = head.subarray(head[nul + 1] === 10 ? nul + 2 : nul + 1);
+        if (head.length === nul + 1) skipEol = true;
+        for (const byte of rest) bytes.push({ at, byte });
         resolve({ socket, heartBeat: hb ? hb[1] : '', bytes, closed });
         return;
       }
-      for (const byte of d) bytes.push({ at, byte });
+      let from = 0;
+      if (skipEol) {
+        skipEol = false;
+        if (d[0] === 10) from = 1;
+      }
+      for (const byte of d.subarray(from)) bytes.push({ at, byte });
     });
     socket.write(`CONNECT\naccept-version:1.2\nhost:/\nheart-beat:${heartBeat}\n\n\0`);
   });
