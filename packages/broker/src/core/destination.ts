@@ -7,9 +7,9 @@
  *   /reply-queue/<id>   where replies to a temp queue are sent (rewritten reply-to)
  * Anything else that starts with `/` (e.g. `/response/1/2`) is a topic matched exactly,
  * as in Spring's simple broker, which is what mini-program code written for Spring
- * expects. `queue/<name>` and `topic/<key>` without the leading `/` are read as
- * `/queue/<name>` and `/topic/<key>`: the stompjs 2.3.3 guide subscribes to "queue/test"
- * (the stompjs-guide scenario), and as an exact topic nobody reads such a SEND was lost.
+ * expects. `queue/<name>` and `topic/<key>` without the leading `/` stay exact topics:
+ * the stompjs 2.3.3 guide subscribes to "queue/test" and expects that name back (the
+ * stompjs-guide scenario); reading them as queues is left for later (docs/compatibility.md).
  * Any other destination without the leading `/` is refused, as RabbitMQ refuses it
  * (docs/compatibility.md).
  */
@@ -26,7 +26,8 @@ export interface ParsedDestination {
 export function parseDestination(dest: string): ParsedDestination | string {
   if (dest.length === 0) return 'empty destination';
   if (dest.length > 1024) return 'destination longer than 1024 characters';
-  if (dest.startsWith('queue/') || dest.startsWith('topic/')) dest = `/${dest}`;
+  // The stompjs 2.3.3 guide's "queue/test" (the stompjs-guide scenario): an exact topic, as before.
+  if (dest.startsWith('queue/') || dest.startsWith('topic/')) return { kind: 'exact', name: dest, canonical: dest };
   if (dest.startsWith('/queue/')) return named('queue', dest, 7);
   if (dest.startsWith('/topic/')) return named('topic', dest, 7);
   if (dest.startsWith('/temp-queue/')) return named('temp-queue', dest, 12);
