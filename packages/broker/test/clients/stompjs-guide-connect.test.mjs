@@ -112,8 +112,12 @@ for (const kind of KINDS) {
       assert.match(c.log.find((l) => l.startsWith('>>> CONNECT\n')), /\nheart-beat:20000,0\n/);
       assert.ok(c.log.includes('send PING every 20000ms'), c.log.join(' | '));
       assert.ok(!c.log.some((l) => l.startsWith('check PONG')), 'no incoming check');
+      // The EOL that ends CONNECTED (NUL EOL, as RabbitMQ sends) may arrive in its own TCP
+      // chunk, which stompjs 2.3.3 logs as a PONG: count only what comes after it.
+      await sleep(50);
+      const from = c.log.length;
       await sleep(700);
-      assert.equal(c.log.filter((l) => l === '<<< PONG').length, 0, 'server sent heart-beats the client did not want');
+      assert.equal(c.log.slice(from).filter((l) => l === '<<< PONG').length, 0, 'server sent heart-beats the client did not want');
       // The server wants beats every 100 ms but the client can only do 20000: 20000 is agreed,
       // so the quiet client is still connected.
       assert.equal(c.connected, true);
