@@ -183,7 +183,7 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
 
   sendFrame(command: string, headers: string[], body?: Uint8Array | string): void {
     if (this.transport.socket.destroyed) return;
-    this.out.frame(encodeFrame(command, headers, body, { version: this.connected ? this.version : undefined, eol: true }));
+    this.out.frame(encodeFrame(command, headers, body, { version: this.connected ? this.version : undefined, eol: !this.out.isWebSocket }));
   }
 
   /** Sends RECEIPT if the frame asked for one (STOMP 1.2 §RECEIPT), with any extension headers. */

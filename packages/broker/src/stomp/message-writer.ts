@@ -109,7 +109,7 @@ export function writeMessage(
     }
   }
   const ackLine = ackId === null ? '' : `ack:${ackId}\n`;
-  const len = prefix.length + e.block.length + ackLine.length + (redelivered ? REDELIVERED.length : 0) + body.length + 3;
+  const len = prefix.length + e.block.length + ackLine.length + (redelivered ? REDELIVERED.length : 0) + body.length + (out.isWebSocket ? 2 : 3);
   out.begin(len, out.isWebSocket && isBinary(e, body));
   out.put(prefix);
   out.put(e.block);
@@ -118,7 +118,8 @@ export function writeMessage(
   out.putByte(10);
   out.put(body);
   out.putByte(0);
-  out.putByte(10);
+  // TCP only: over WebSocket each message is one frame, and stompjs 2.3.3 in a browser logs the EOL as a frame of its own.
+  if (!out.isWebSocket) out.putByte(10);
   out.end();
 }
 
@@ -129,7 +130,7 @@ function isBinary(e: VersionEncoding, body: Uint8Array): boolean {
 }
 
 function buildFrame(ws: boolean, e: VersionEncoding, prefix: Buffer, body: Uint8Array): Buffer {
-  const len = prefix.length + e.block.length + body.length + 3;
+  const len = prefix.length + e.block.length + body.length + (ws ? 2 : 3);
   const f = Buffer.allocUnsafe((ws ? wsHeaderLength(len) : 0) + len);
   let o = ws ? writeWsHeader(f, 0, len, isBinary(e, body)) : 0;
   f.set(prefix, o);
@@ -140,6 +141,6 @@ function buildFrame(ws: boolean, e: VersionEncoding, prefix: Buffer, body: Uint8
   f.set(body, o);
   o += body.length;
   f[o++] = 0;
-  f[o] = 10;
+  if (!ws) f[o] = 10;
   return f;
 }

@@ -380,7 +380,7 @@ for (const transport of ['TCP', 'WebSocket']) {
       });
     }
 
-    test('both end every frame with NUL then EOL (php-stomp 2.0 needs it)', async () => {
+    test('both end every frame with NUL then EOL over TCP (php-stomp 2.0 needs it)', { skip: transport === 'WebSocket' ? 'over WebSocket Stompbox ends a message at its NUL (docs/compatibility.md)' : false }, async () => {
       const script = CASES['topic: subscribe, send, receive'];
       for (const target of transport === 'WebSocket' ? [rabbit.wsUrl, broker.wsUrl] : [rabbit.stompPort, broker.stompPort]) {
         const raw = await playRaw(target, script);
