@@ -148,7 +148,7 @@ const CASES = {
   // --- errors and bad input
   'an unknown command': session('1.2', ['send', 'a', frame('BOGUS', { receipt: 'r1' })]),
   'SEND without destination': session('1.2', ['send', 'a', frame('SEND', { receipt: 'r1' }, 'x')]),
-  'SEND to orders (no leading slash)': session('1.2', ['send', 'a', frame('SEND', { destination: 'orders', receipt: 'r1' }, 'x')]),
+  'SEND to orders/new (no leading slash)': session('1.2', ['send', 'a', frame('SEND', { destination: 'orders/new', receipt: 'r1' }, 'x')]),
   'SEND to /queue/ (no name)': session('1.2', ['send', 'a', frame('SEND', { destination: '/queue/', receipt: 'r1' }, 'x')]),
   'SUBSCRIBE without id in 1.2 (the destination is the id)': session('1.2',
     ['send', 'a', frame('SUBSCRIBE', { destination: '/topic/diff.noid', receipt: 'r1' })],
