@@ -46,7 +46,7 @@ export async function play(port, script, { quietMs = 150, maxStepMs = 4000 } = {
     while (Date.now() - lastData < quietMs && Date.now() - started < maxStepMs) await sleep(20);
     const entry = { step: describe(step) };
     for (const [n, c] of conns) {
-      entry[n] = c.packets.splice(0).map(normalise);
+      entry[n] = sortCopies(c.packets.splice(0).map(normalise));
       if (c.closed) entry[n].push('<closed>');
     }
     transcript.push(entry);
@@ -96,9 +96,12 @@ function open(port, onData) {
 }
 
 /** Properties whose values are the broker's to choose: compared by presence only. */
-const OPAQUE_PROPERTIES = new Set(['assignedClientIdentifier', 'reasonString']);
-/** Properties left out: where to go instead is the broker's own business. */
-const DROPPED_PROPERTIES = new Set(['serverReference']);
+const OPAQUE_PROPERTIES = new Set(['assignedClientIdentifier']);
+/**
+ * Properties left out: where to go instead is the broker's own business, and a reason
+ * string is each broker's own text, sent or not as it likes (MQTT 5 §3.2.2.3.9).
+ */
+const DROPPED_PROPERTIES = new Set(['serverReference', 'reasonString']);
 
 /**
  * A packet as compared: cmd, return/reason code, sessionPresent, granted, topic, payload
@@ -112,7 +115,7 @@ export function normalise(p) {
   if (p.reasonCode !== undefined) out.reasonCode = p.reasonCode;
   if (p.sessionPresent !== undefined) out.sessionPresent = p.sessionPresent;
   if (p.granted !== undefined) out.granted = [...p.granted];
-  if (p.topic !== undefined) out.topic = p.topic;
+  if (p.topic !== undefined && p.topic !== null) out.topic = p.topic;
   if (p.cmd === 'publish') {
     out.payload = Buffer.from(p.payload ?? '').toString('utf8');
     out.qos = p.qos;
@@ -124,11 +127,36 @@ export function normalise(p) {
     const props = {};
     for (const k of Object.keys(p.properties).sort()) {
       if (DROPPED_PROPERTIES.has(k)) continue;
-      props[k] = OPAQUE_PROPERTIES.has(k) ? '*' : p.properties[k];
+      const value = p.properties[k];
+      // Binary properties (correlation data, authentication data) as text, to compare and to read.
+      props[k] = OPAQUE_PROPERTIES.has(k) ? '*' : Buffer.isBuffer(value) ? `<bytes ${value.toString('hex')}>` : plain(value);
     }
     if (Object.keys(props).length > 0) out.properties = props;
   }
   return out;
+}
+
+/** A copy made of plain objects (mqtt-packet builds user properties on a null prototype). */
+function plain(value) {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plain);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+}
+
+/**
+ * One message delivered through several overlapping subscriptions of one connection (MQTT 5,
+ * one copy per subscription identifier) arrives as consecutive copies in an order neither
+ * the specification nor either broker defines: compared sorted.
+ */
+function sortCopies(packets) {
+  for (let i = 0; i < packets.length; ) {
+    let j = i + 1;
+    const same = (p) => p.cmd === 'publish' && packets[i].cmd === 'publish' && p.topic === packets[i].topic && p.payload === packets[i].payload;
+    while (j < packets.length && same(packets[j])) j++;
+    if (j - i > 1) packets.splice(i, j - i, ...packets.slice(i, j).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)));
+    i = j;
+  }
+  return packets;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -202,6 +202,83 @@ const CASES = { ...casesFor('3.1.1'), ...casesFor('5') };
  * `why` is the reason and which side the MQTT specification supports.
  */
 const DIFFERENCES = {
+  'CONNACK properties': {
+    why: "Each broker states its own limits in CONNACK (MQTT 5 §3.2.2.3): Mosquitto Receive Maximum 20, Topic Alias Maximum 10, and a Server Keep Alive of 65535 to a client that asked for keep alive 0 (its max_keepalive; the client must then use it, [MQTT-3.2.2-21]); Stompbox Receive Maximum 100, Topic Alias Maximum 64, Maximum Packet Size 1 MiB, the availability flags stated though true is their default, and no Server Keep Alive, so a keep alive of 0 stays off (§3.1.2.10). Both conform",
+    apply: eachPacket((p) => {
+      if (p.cmd !== 'connack' || p.properties === undefined) return false;
+      const { receiveMaximum, serverKeepAlive, topicAliasMaximum, ...rest } = p.properties;
+      if (receiveMaximum !== 20 || topicAliasMaximum !== 10) return false;
+      p.properties = Object.fromEntries(Object.entries({
+        ...rest, maximumPacketSize: 1048576, receiveMaximum: 100, retainAvailable: true, sharedSubscriptionAvailable: true,
+        subscriptionIdentifiersAvailable: true, topicAliasMaximum: 64, wildcardSubscriptionAvailable: true,
+      }).sort(([a], [b]) => (a < b ? -1 : 1)));
+      return true;
+    }),
+  },
+  'QoS 2 from a client delivered at PUBLISH': {
+    why: "Mosquitto passes an incoming QoS 2 message on when the PUBREL arrives; Stompbox when the PUBLISH arrives, storing its packet identifier so that a resent PUBLISH (dup) is not delivered again before PUBREL (3.1.1 [MQTT-4.3.3-2]). The specification allows both (Figure 4.3, 'Method A' and 'Method B', in 3.1.1 and 5)",
+    apply: (t, script) => {
+      let changed = false;
+      t.forEach((entry, i) => {
+        const [op, from, packet] = script[i];
+        if (op !== 'packet' || packet.cmd !== 'pubrel') return;
+        let j = i - 1;
+        while (j >= 0 && !(script[j][0] === 'packet' && script[j][1] === from && script[j][2].cmd === 'publish' && script[j][2].qos === 2 && script[j][2].messageId === packet.messageId && !script[j][2].dup)) j--;
+        if (j < 0) return;
+        for (const [k, packets] of Object.entries(entry)) {
+          if (k === 'step' || k === from) continue;
+          const moved = packets.filter((p) => p.cmd === 'publish');
+          if (moved.length === 0) continue;
+          entry[k] = packets.filter((p) => p.cmd !== 'publish');
+          t[j][k] = [...(t[j][k] ?? []), ...moved];
+          changed = true;
+        }
+      });
+      return changed;
+    },
+  },
+  'an invalid topic filter in SUBSCRIBE': {
+    why: "For the filter a/#/b ([MQTT-4.7.1-2]: # must be last) Mosquitto closes the connection (3.1.1) or sends DISCONNECT 0x81 Malformed Packet (5); Stompbox answers SUBACK with 0x80 Failure (3.1.1, §3.9.3) or 0x8F Topic Filter invalid (5, §3.9.3) and keeps the connection. Both conform ([MQTT-4.8.0-1] allows closing); 0x8F is the reason code MQTT 5 defines for this, the packet itself being well formed",
+    cases: ['[3.1.1] SUBSCRIBE with an invalid filter a/#/b', '[5] SUBSCRIBE with an invalid filter a/#/b'],
+    apply: (t, script, name) => {
+      const e = t.find((x) => x.step === 'a: subscribe');
+      const v5 = name.startsWith('[5]');
+      const first = e.a[0];
+      if (!(v5 ? first?.cmd === 'disconnect' && first.reasonCode === 0x81 : first === '<closed>')) return false;
+      e.a = [{ cmd: 'suback', granted: [v5 ? 0x8f : 0x80], messageId: '*' }];
+      return true;
+    },
+  },
+  'retained messages and shared subscriptions': {
+    why: "Mosquitto sends the retained message to a new $share/g/t subscription; Stompbox does not: MQTT 5 sends retained messages for a new Non-shared Subscription only (§3.3.1.3, §4.8.2), and Stompbox does the same for 3.1.1 (where $share is an extension). Stompbox follows MQTT 5",
+    cases: ['[3.1.1] shared subscription $share/g/t', '[5] shared subscription $share/g/t'],
+    apply: (t) => {
+      const e = t.find((x) => x.step === 'a: subscribe');
+      const i = e.a.findIndex((p) => p.cmd === 'publish' && p.retain);
+      if (i < 0) return false;
+      e.a.splice(i, 1);
+      return true;
+    },
+  },
+  'PUBACK 0x10 No matching subscribers': {
+    why: 'To a QoS 1 PUBLISH nobody is subscribed to, Mosquitto answers PUBACK 0x10 No matching subscribers, Stompbox 0x00 Success (a retained message is kept all the same). MQTT 5 §3.4.2.1 makes 0x10 optional; both conform',
+    apply: eachPacket((p) => p.cmd === 'puback' && p.reasonCode === 0x10 && (p.reasonCode = 0) === 0),
+  },
+  'PUBLISH to a topic name with wildcards (MQTT 5)': {
+    why: "Both disconnect ([MQTT-3.3.2-2]: a Topic Name MUST NOT contain wildcards); Mosquitto with 0x82 Protocol Error, Stompbox with 0x90 Topic Name invalid, the reason code MQTT 5 defines for it (§3.14.2.1). Stompbox's is the more precise",
+    cases: ['[5] PUBLISH to a wildcard topic', '[5] PUBLISH to a topic with #'],
+    apply: eachPacket((p) => p.cmd === 'disconnect' && p.reasonCode === 0x82 && (p.reasonCode = 0x90) === 0x90),
+  },
+  'a second CONNECT (MQTT 5)': {
+    why: 'A second CONNECT is a Protocol Error and the connection is closed ([MQTT-3.1.0-2]); Mosquitto closes without a word, Stompbox sends DISCONNECT 0x82 Protocol Error first (MQTT 5 §4.13.1: the Server MAY). Both conform',
+    cases: ['[5] a second CONNECT'],
+    apply: (t) => {
+      const e = t[t.length - 1];
+      if (e.a.length !== 1 || e.a[0] !== '<closed>') return false;
+      e.a.unshift({ cmd: 'disconnect', reasonCode: 0x82 });
+      return true;
+    },
+  },
 };
 
 function eachPacket(fn) {
