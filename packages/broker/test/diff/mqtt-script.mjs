@@ -35,7 +35,10 @@ export async function play(port, script, { quietMs = 150, maxStepMs = 4000 } = {
       if (packet.cmd === 'connect') c.setVersion(packet.protocolVersion ?? 4);
       c.write(mqtt.generate(packet, { protocolVersion: c.version }));
     } else if (op === 'raw') {
-      conns.get(name).write(step[2]);
+      const c = conns.get(name);
+      // A raw CONNECT (short: one length byte) names the version its answers are parsed in.
+      if (step[2][0] === 0x10 && [3, 4, 5].includes(step[2][8])) c.setVersion(step[2][8]);
+      c.write(step[2]);
     } else if (op === 'close') {
       conns.get(name).end();
     } else if (op === 'wait') {
