@@ -32,28 +32,17 @@ import { getHeader } from '@stompbox/stomp-codec';
 import { spawnBroker, type SpawnedBroker } from '../support/spawn-broker.js';
 import { sleep, uniq } from '../support/messaging.js';
 import { streamClient, type StreamClient } from '../support/stream-client.js';
+import { between, crashSeed, rng } from '../support/seeded.js';
 
-const SEED = process.env.CRASH_SEED !== undefined ? Number(process.env.CRASH_SEED) : Math.floor(Math.random() * 2 ** 31);
+const SEED = crashSeed();
 const ROUNDS = 5;
 const WINDOW = 20;
 const PRODUCERS = ['A', 'B'];
 const PREFETCH = 64;
 
-/** mulberry32: small, seedable, good enough for a test schedule. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 /** Kill times come from their own generator, so a replayed seed kills at the same moments (ack delays depend on traffic). */
 const schedule = rng(SEED);
 const ackDelays = rng(SEED ^ 0x5bd1e995);
-const between = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
 const dataDir = mkdtempSync(join(tmpdir(), 'stompbox-crash-'));
 const brokers: SpawnedBroker[] = [];
