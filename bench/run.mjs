@@ -23,6 +23,11 @@ import { raiseFdLimit } from './fd-limit.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PEERS = {
   stompbox: { label: 'Stompbox', start: startStompbox },
+  // Every topic with a history (docs/recovery.md): each message goes out once written.
+  'stompbox-history': {
+    label: 'Stompbox, topic history',
+    start: (o) => startStompbox({ ...o, extraArgs: [...(o?.extraArgs ?? []), '--destinations', JSON.stringify([{ match: '/topic/#', history: 1000 }])] }),
+  },
   rabbitmq: { label: 'RabbitMQ', start: startRabbit },
 };
 

@@ -18,7 +18,7 @@ export interface StreamPosition {
   position: number;
 }
 
-export type GapReason = 'epoch-changed' | 'history-too-short' | 'no-history' | 'wildcard' | (string & {});
+export type GapReason = 'epoch-changed' | 'history-too-short' | 'position-ahead' | 'no-history' | 'wildcard' | (string & {});
 
 /** Some messages between `from` and `to` are lost: the broker cannot replay them. */
 export interface GapEvent {

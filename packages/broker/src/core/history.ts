@@ -9,6 +9,13 @@
  * The position and epoch travel as headers of the message itself
  * (`stompbox-position`, `stompbox-epoch`, see docs/recovery.md), so a fan-out still
  * encodes one frame, and a stored history message carries its own position.
+ *
+ * Positions are never reused under one epoch, crash or not (issue 15): a message goes
+ * out at once, before it is written, but only at a position at or below `reserved`,
+ * a bound kept durable in the history's state record ahead of the numbering (a block
+ * at a time, so one small write per many messages). A restart goes on after the
+ * reservation; what lay between the last position on disk and it may have been handed
+ * out and lost, so a resume from before it is told `history-too-short`.
  */
 import { Deque } from './deque.js';
 import type { Message } from './message.js';
@@ -20,19 +27,55 @@ const KEY_PREFIX = 'history/';
 
 export type ResumeResult =
   | { ok: true; epoch: string; position: number; missed: Message[] }
-  | { ok: false; reason: 'epoch-changed' | 'history-too-short' | 'no-history'; epoch: string; position: number };
+  | { ok: false; reason: UnavailableReason; epoch: string; position: number };
+
+/**
+ * Why a resume cannot be had (docs/recovery.md): another epoch; the same epoch but
+ * messages after the position are gone; the same epoch but a position never handed out.
+ */
+export type UnavailableReason = 'epoch-changed' | 'history-too-short' | 'position-ahead' | 'no-history';
+
+/** A message numbered past the reservation, waiting for it to be durable before it goes out. */
+export interface HeldMessage {
+  msg: Message;
+  release(delivered: Promise<void> | undefined): void;
+}
 
 export class TopicHistory {
   readonly destination: string;
-  readonly epoch: string;
+  epoch: string;
   /** Position of the last message added (0 before the first). */
   last: number;
+  /** Highest position that may be handed out: durable in the state record. */
+  reserved: number;
+  /** Whether a write raising `reserved` is under way. */
+  reserving = false;
+  /** Messages numbered past `reserved` (and any behind them), in order, not yet out. */
+  readonly held: HeldMessage[] = [];
   readonly entries = new Deque<Message>();
 
-  constructor(destination: string, epoch: string, last = 0) {
+  constructor(destination: string, epoch: string, last = 0, reserved = last) {
     this.destination = destination;
     this.epoch = epoch;
     this.last = last;
+    this.reserved = reserved;
+  }
+
+  /**
+   * Starts the numbering again under a new epoch, empty and with nothing reserved;
+   * returns the messages dropped.
+   */
+  reset(epoch: string): Message[] {
+    const dropped: Message[] = [];
+    while (this.entries.length > 0) dropped.push(this.entries.shift() as Message);
+    this.epoch = epoch;
+    this.last = this.reserved = 0;
+    return dropped;
+  }
+
+  /** Position of the last message handed to subscribers. */
+  get published(): number {
+    return this.last - this.held.length;
   }
 
   /** Position of the oldest message held (last + 1 when empty). */
@@ -56,14 +99,21 @@ export class TopicHistory {
     return dropped;
   }
 
-  /** What followed `position` in `epoch`, or why it cannot be had. */
+  /**
+   * What followed `position` in `epoch` up to the last position handed out, or why it
+   * cannot be had. Held messages are not among them: the subscription made now gets
+   * them live when they go out.
+   */
   resume(epoch: string, position: number): ResumeResult {
-    const here = { epoch: this.epoch, position: this.last };
-    if (epoch !== this.epoch || position > this.last) return { ok: false, reason: 'epoch-changed', ...here };
+    const published = this.published;
+    const here = { epoch: this.epoch, position: published };
+    if (epoch !== this.epoch) return { ok: false, reason: 'epoch-changed', ...here };
+    if (position > published) return { ok: false, reason: 'position-ahead', ...here };
     // Everything after `position` must still be held: the oldest held is at most position + 1.
     if (position + 1 < this.first) return { ok: false, reason: 'history-too-short', ...here };
     const missed: Message[] = [];
-    for (let i = position + 1 - this.first; i < this.entries.length; i++) missed.push(this.entries.at(i));
+    const end = this.entries.length - this.held.length;
+    for (let i = position + 1 - this.first; i < end; i++) missed.push(this.entries.at(i));
     return { ok: true, missed, ...here };
   }
 }
@@ -78,9 +128,20 @@ export function historyKey(destination: string): string {
   return KEY_PREFIX + destination;
 }
 
-export function parseHistoryRecord(key: string, value: StateValue): { destination: string; epoch: string } | undefined {
+/** The state record of a history: `{ epoch, reserved }`. */
+export function historyRecord(h: TopicHistory, reserved: number): StateValue {
+  return { epoch: h.epoch, reserved };
+}
+
+/**
+ * Reads a history's state record; `reserved` is 0 in records written before
+ * reservations existed (the numbering then goes on from the last position on disk).
+ */
+export function parseHistoryRecord(key: string, value: StateValue): { destination: string; epoch: string; reserved: number } | undefined {
   if (!key.startsWith(KEY_PREFIX) || typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  return typeof value.epoch === 'string' ? { destination: key.slice(KEY_PREFIX.length), epoch: value.epoch } : undefined;
+  if (typeof value.epoch !== 'string') return undefined;
+  const reserved = typeof value.reserved === 'number' && Number.isSafeInteger(value.reserved) && value.reserved > 0 ? value.reserved : 0;
+  return { destination: key.slice(KEY_PREFIX.length), epoch: value.epoch, reserved };
 }
 
 /** Reads the position header a history message carries. */

@@ -69,7 +69,7 @@ export class Router implements QueueHooks {
     this.opts = opts;
     this.policies = opts.policies ?? new Policies([], { maxQueueLength: opts.maxQueueLength ?? 0 });
     this.commits = new GroupCommit(opts.store, opts.onStoreError);
-    this.histories = new TopicHistories(this.commits, this.policies);
+    this.histories = new TopicHistories(this.commits, this.policies, (m) => this.fanOut(m));
     this.claimQueues(HISTORY_QUEUE_PREFIX, (rq) => this.histories.load(rq));
   }
 
@@ -151,8 +151,18 @@ export class Router implements QueueHooks {
       return this.enqueueTo(existing ?? this.queue(dest), msg, policy.maxLength);
     }
     this.stats.published++;
+    if (!this.policies.empty) {
+      // Held until its position is reserved (history.ts): it goes out later, in order.
+      const held = this.histories.record(msg);
+      if (held !== undefined) return held;
+    }
+    return this.fanOut(msg);
+  }
+
+  /** Delivers a topic message to the matching subscriptions and durable subscriptions. */
+  private fanOut(msg: Message): Promise<void> | undefined {
+    const dest = msg.destination;
     let done: Promise<void> | undefined;
-    if (!this.policies.empty) done = this.histories.record(msg);
     const subs = this.topics.match(dest, msg.seq);
     const n = subs.length;
     if (n === 0 && this.durables.size === 0) this.stats.unrouted++;
@@ -403,8 +413,14 @@ export class Router implements QueueHooks {
     return this.commits.pending;
   }
 
-  /** Waits for the batch under way, if any (used at shutdown). */
+  /**
+   * At shutdown: waits for the batch under way, then brings the topic histories'
+   * reservations down to their last positions (a clean restart then keeps every
+   * history whole) and waits for that too.
+   */
   async flush(): Promise<void> {
+    await this.commits.flush();
+    this.histories.settle();
     await this.commits.flush();
   }
 
