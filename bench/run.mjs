@@ -28,6 +28,14 @@ const PEERS = {
     label: 'Stompbox, topic history',
     start: (o) => startStompbox({ ...o, extraArgs: [...(o?.extraArgs ?? []), '--destinations', JSON.stringify([{ match: '/topic/#', history: 1000 }])] }),
   },
+  // Another build as the baseline in the same run: STOMPBOX_BASELINE_CLI=<checkout>/packages/broker/dist/src/cli.js
+  'stompbox-baseline': {
+    label: 'Stompbox, baseline build',
+    start: (o) => {
+      if (!process.env.STOMPBOX_BASELINE_CLI) throw new Error('stompbox-baseline needs STOMPBOX_BASELINE_CLI (the cli.js of the build to compare with)');
+      return startStompbox({ ...o, cli: process.env.STOMPBOX_BASELINE_CLI });
+    },
+  },
   rabbitmq: { label: 'RabbitMQ', start: startRabbit },
 };
 

@@ -25,13 +25,13 @@ const MQTT_RE = /^\s*mqtt\s+mqtt:\/\/127\.0\.0\.1:(\d+)\s*$/;
 // The broker runs as `npm start` and the `stompbox` command run it (see the CLI's shebang).
 export const STOMPBOX_NODE_ARGS = ['--max-semi-space-size=4'];
 
-export async function startStompbox({ startTimeoutMs = 30000, extraArgs = [], nodeArgs = [], log = false } = {}) {
-  if (!fs.existsSync(STOMPBOX_CLI)) {
-    throw new Error(`Stompbox CLI not built: ${STOMPBOX_CLI} (run \`npx tsc -b packages/broker\`)`);
+export async function startStompbox({ startTimeoutMs = 30000, extraArgs = [], nodeArgs = [], log = false, cli = STOMPBOX_CLI } = {}) {
+  if (!fs.existsSync(cli)) {
+    throw new Error(`Stompbox CLI not built: ${cli} (run \`npx tsc -b packages/broker\`)`);
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stompbox-bench-data-'));
   const args = [
-    ...STOMPBOX_NODE_ARGS, ...nodeArgs, STOMPBOX_CLI,
+    ...STOMPBOX_NODE_ARGS, ...nodeArgs, cli,
     // MQTT on a free port too (never 1883, which a system broker may hold); no $SYS timer in measurements.
     '--stomp-port', '0', '--http-port', '0', '--mqtt-port', '0', '--mqtt-sys-interval-ms', '0', '--data-dir', dataDir, '--log-level', 'warn', ...extraArgs,
   ];
