@@ -70,9 +70,10 @@ export class TopicHistories {
       }
       const h = new TopicHistory(rec.destination, rec.epoch, last);
       const queue = historyQueueName(rec.destination);
+      const kept = last === onDisk;
       for (const { msg } of entries) {
         const m: Message = { ...msg, persistent: false, enc: undefined, batch: undefined };
-        if (last === onDisk) h.entries.push(m);
+        if (kept) h.entries.push(m);
         else this.commits.unstore(queue, m);
       }
       this.byDestination.set(rec.destination, h);
@@ -95,7 +96,7 @@ export class TopicHistories {
     this.trim(h);
     if (position > h.reserved - RESERVE_BLOCK / 2) this.reserve(h);
     if (position <= h.reserved && h.held.length === 0) return undefined;
-    return new Promise<void>((resolve) => h.held.push({ msg, release: (d) => resolve(d) }));
+    return new Promise<void>((release) => h.held.push({ msg, release }));
   }
 
   /**
@@ -109,6 +110,7 @@ export class TopicHistories {
       this.commits.saveState(historyKey(h.destination), historyRecord(h, h.last));
     }
   }
+
   /**
    * What a subscriber that last saw `position` of `epoch` on `destination` missed
    * (docs/recovery.md), or why it cannot be had. `epoch` undefined asks only where

@@ -38,6 +38,7 @@ export type UnavailableReason = 'epoch-changed' | 'history-too-short' | 'positio
 /** A message numbered past the reservation, waiting for it to be durable before it goes out. */
 export interface HeldMessage {
   msg: Message;
+  /** Settles the publisher's wait with the delivery's own commit, if any. */
   release(delivered: Promise<void> | undefined): void;
 }
 
@@ -54,11 +55,12 @@ export class TopicHistory {
   readonly held: HeldMessage[] = [];
   readonly entries = new Deque<Message>();
 
-  constructor(destination: string, epoch: string, last = 0, reserved = last) {
+  /** Positions up to `last` count as reserved: they were handed out or skipped already. */
+  constructor(destination: string, epoch: string, last = 0) {
     this.destination = destination;
     this.epoch = epoch;
     this.last = last;
-    this.reserved = reserved;
+    this.reserved = last;
   }
 
   /**
@@ -66,8 +68,7 @@ export class TopicHistory {
    * returns the messages dropped.
    */
   reset(epoch: string): Message[] {
-    const dropped: Message[] = [];
-    while (this.entries.length > 0) dropped.push(this.entries.shift() as Message);
+    const dropped = this.trim(0, 0, 0);
     this.epoch = epoch;
     this.last = this.reserved = 0;
     return dropped;
