@@ -94,7 +94,7 @@ export class TopicHistories {
     msg.headers.push(POSITION_HEADER, String(position), EPOCH_HEADER, h.epoch);
     this.commits.store(historyQueueName(h.destination), msg);
     this.trim(h);
-    if (position > h.reserved - RESERVE_BLOCK / 2) this.reserve(h);
+    this.topUp(h);
     if (position <= h.reserved && h.held.length === 0) return undefined;
     return new Promise<void>((release) => h.held.push({ msg, release }));
   }
@@ -155,7 +155,7 @@ export class TopicHistories {
         if (h.epoch !== epoch) return;
         if (target > h.reserved) h.reserved = target;
         this.release(h, false);
-        if (h.last > h.reserved - RESERVE_BLOCK / 2) this.reserve(h);
+        this.topUp(h);
       },
       () => {
         h.reserving = false;
@@ -165,6 +165,11 @@ export class TopicHistories {
         for (const m of h.reset(newEpoch())) this.commits.unstore(queue, m);
       },
     );
+  }
+
+  /** Asks for the next block once half of the reservation is used (RESERVE_BLOCK). */
+  private topUp(h: TopicHistory): void {
+    if (h.last > h.reserved - RESERVE_BLOCK / 2) this.reserve(h);
   }
 
   /** Sends out the held messages whose positions are reserved (all of them, with `all`), in order. */
