@@ -77,6 +77,23 @@ export async function launchChromium() {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
+/**
+ * Awaits every start (brokers, static sites, browsers); if one fails (no Chromium), stops
+ * those that started before throwing: after() never sees them, and a broker child left
+ * running keeps the test process alive for ever.
+ */
+export async function startTogether(starts) {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed === undefined) return settled.map((r) => r.value);
+  for (const r of settled) {
+    if (r.status !== 'fulfilled') continue;
+    const v = r.value;
+    await (v.stop?.() ?? v.close?.())?.catch?.(() => undefined);
+  }
+  throw failed.reason;
+}
+
 /** Closes the browser; Playwright ends the Chromium process it started (by its pid). */
 export async function closeChromium(browser) {
   if (browser === undefined) return;
@@ -182,7 +199,7 @@ export function guideInBrowser() {
   let sessionsUrl;
 
   before(async () => {
-    [broker, site, browser] = await Promise.all([
+    [broker, site, browser] = await startTogether([
       spawnBroker(['--users', `${GUIDE_LOGIN}:${GUIDE_PASSCODE}`, '--heartbeat-send-ms', '200', '--heartbeat-receive-ms', '500']),
       startStaticServer({ '/guide.html': { body: TEST_PAGE, type: 'text/html; charset=utf-8' }, ...CLIENT_SCRIPTS }),
       launchChromium(),

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  CLIENT_SCRIPTS, SCENARIOS_DIR, closeChromium, launchChromium, spawnBroker, startStaticServer, withScreenshots,
+  CLIENT_SCRIPTS, SCENARIOS_DIR, closeChromium, launchChromium, spawnBroker, startStaticServer, startTogether, withScreenshots,
 } from './browser-support.mjs';
 
 const PAGE_FILE = join(SCENARIOS_DIR, 'ha-push-page', 'index.html');
@@ -17,7 +17,7 @@ describe('ha-push-page scenario in headless Chromium', { timeout: 45000 }, () =>
   let browser;
 
   before(async () => {
-    [broker, site, browser] = await Promise.all([
+    [broker, site, browser] = await startTogether([
       spawnBroker(['--users', 'admin:admin']),
       startStaticServer({ '/index.html': PAGE_FILE, ...CLIENT_SCRIPTS }),
       launchChromium(),
