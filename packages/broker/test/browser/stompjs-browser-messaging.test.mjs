@@ -88,10 +88,19 @@ describe('stompjs 2.3.3 guide in headless Chromium', { timeout: 50000 }, () => {
       client.send('/topic/sync', { receipt: 'unsubs' }, 'x');
       await done;
       await sleep(50);
+      const gotBeforeDrain = got.length;
+      // Queues keep what nobody took: the next consumer gets the two sent after unsubscribe().
+      const kept = [];
+      client.subscribe('queue/test', (m) => kept.push(m.body));
+      client.subscribe('queue/another', (m) => kept.push(m.body));
+      await until(() => kept.length === 2, 4000, 'kept');
       client.disconnect();
-      return { got, ids: [sub1.id, sub2.id] };
+      return { got, gotBeforeDrain, kept, ids: [sub1.id, sub2.id] };
     }, env());
-    assert.deepEqual(r.got, [[r.ids[0], 'queue/test', 'one'], [r.ids[1], 'queue/another', 'two']]);
+    // "queue/test" is the queue /queue/test (docs/compatibility.md): MESSAGE names it so.
+    assert.deepEqual(r.got, [[r.ids[0], '/queue/test', 'one'], [r.ids[1], '/queue/another', 'two']]);
+    assert.equal(r.gotBeforeDrain, 2, 'nothing reaches the unsubscribed callback');
+    assert.deepEqual(r.kept, ['after unsubscribe', 'after unsubscribe']);
     assert.notEqual(r.ids[0], r.ids[1]);
   }));
 

@@ -88,7 +88,8 @@ for (const kind of KINDS) {
       c.send(b, {}, 'to another');
       const got = await box.take(2);
       const bySub = Object.fromEntries(got.map((m) => [m.headers.subscription, [m.headers.destination, m.body]]));
-      assert.deepEqual(bySub, { [sub1.id]: [a, 'to test'], [sub2.id]: [b, 'to another'] });
+      // No leading '/': the queues /queue/test... and /queue/another... (docs/compatibility.md).
+      assert.deepEqual(bySub, { [sub1.id]: ['/' + a, 'to test'], [sub2.id]: ['/' + b, 'to another'] });
       c.disconnect();
     });
 

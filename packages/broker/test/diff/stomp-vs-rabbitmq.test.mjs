@@ -149,6 +149,19 @@ const CASES = {
   'an unknown command': session('1.2', ['send', 'a', frame('BOGUS', { receipt: 'r1' })]),
   'SEND without destination': session('1.2', ['send', 'a', frame('SEND', { receipt: 'r1' }, 'x')]),
   'SEND to orders/new (no leading slash)': session('1.2', ['send', 'a', frame('SEND', { destination: 'orders/new', receipt: 'r1' }, 'x')]),
+  'SEND to queue/x (no leading slash), then a consumer of /queue/x': session('1.2',
+    ['send', 'a', frame('SEND', { destination: 'queue/diff-noslash', receipt: 'r1' }, 'kept')],
+    ['open', 'b'], ['send', 'b', connect()],
+    ['send', 'b', frame('SUBSCRIBE', { id: 's', destination: '/queue/diff-noslash', receipt: 'r2' })]),
+  'SUBSCRIBE to /exchange/amq.topic/<pattern>, SEND to /topic/<key>': session('1.2',
+    ['send', 'a', frame('SUBSCRIBE', { id: 's', destination: '/exchange/amq.topic/diff.ex.*', receipt: 'r1' })],
+    ['open', 'b'], ['send', 'b', connect()],
+    ['send', 'b', frame('SEND', { destination: '/topic/diff.ex.a', receipt: 'r2' }, 'via /topic/')],
+    ['send', 'b', frame('SEND', { destination: '/exchange/amq.topic/diff.ex.b', receipt: 'r3' }, 'via the exchange')]),
+  'SEND to /amq/queue/<name> reaches the consumer of /queue/<name>': session('1.2',
+    ['send', 'a', frame('SUBSCRIBE', { id: 's', destination: '/queue/diff-amq', receipt: 'r1' })],
+    ['open', 'b'], ['send', 'b', connect()],
+    ['send', 'b', frame('SEND', { destination: '/amq/queue/diff-amq', receipt: 'r2' }, 'by its long name')]),
   'SEND to /queue/ (no name)': session('1.2', ['send', 'a', frame('SEND', { destination: '/queue/', receipt: 'r1' }, 'x')]),
   'SUBSCRIBE without id in 1.2 (the destination is the id)': session('1.2',
     ['send', 'a', frame('SUBSCRIBE', { destination: '/topic/diff.noid', receipt: 'r1' })],
@@ -285,6 +298,17 @@ const DIFFERENCES = {
       const last = t[t.length - 1];
       if (!last.a.some((f) => f.command === 'MESSAGE')) return false;
       last.a = [{ command: 'ERROR', headers: {} }, '<closed>'];
+      return true;
+    },
+  },
+  'queue/<name> without the leading slash': {
+    why: "RabbitMQ refuses `queue/x` with an ERROR; Stompbox reads it as the queue /queue/x: the stompjs 2.3.3 guide (stompjs-guide scenario) subscribes to \"queue/test\", and a queue keeps what is sent before anyone reads it. Other destinations without the '/' are refused by both",
+    cases: ['SEND to queue/x (no leading slash), then a consumer of /queue/x'],
+    apply: (t) => {
+      if (!t[2].a.some((f) => f.command === 'ERROR')) return false;
+      t[2].a = [{ command: 'RECEIPT', headers: { 'receipt-id': 'r1' } }];
+      const sub = t[t.length - 1];
+      sub.b = [{ command: 'RECEIPT', headers: { 'receipt-id': 'r2' } }, { command: 'MESSAGE', headers: { destination: '/queue/diff-noslash', 'message-id': '*', subscription: 's' }, body: 'kept' }];
       return true;
     },
   },

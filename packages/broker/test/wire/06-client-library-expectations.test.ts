@@ -6,7 +6,9 @@
  * - the RECEIPT of a SEND (or COMMIT) comes before the sender's own copy of the message,
  *   also when the RECEIPT waits for the disk (Net::Stomp's send_with_receipt and
  *   php-stomp's send() read the very next frame as the receipt);
- * - a destination without its leading '/' is refused, as RabbitMQ refuses it.
+ * - a destination without its leading '/' is refused, as RabbitMQ refuses it, except
+ *   `queue/<name>` and `topic/<key>`, read as `/queue/<name>` and `/topic/<key>` (the
+ *   stompjs 2.3.3 guide subscribes to "queue/test").
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -114,6 +116,28 @@ describe('06 what client libraries expect', () => {
       }
     });
   }
+
+  test("'queue/x' is the queue /queue/x: a SEND with nobody subscribed waits for the consumer that comes", async () => {
+    const p = await connected();
+    await roundTrip(p, 'SEND', { destination: 'queue/early' }, 'kept');
+    p.close();
+    const c = await connected();
+    await roundTrip(c, 'SUBSCRIBE', { destination: '/queue/early', id: 's' });
+    const m = await c.next('MESSAGE');
+    assert.equal(h(m.headers, 'destination'), '/queue/early');
+    assert.equal(Buffer.from(m.body).toString(), 'kept');
+    c.close();
+  });
+
+  test("'topic/a.b' is the topic /topic/a.b: a subscription to 'topic/a.*' matches it", async () => {
+    const c = await connected();
+    await roundTrip(c, 'SUBSCRIBE', { destination: 'topic/a.*', id: 's' });
+    await roundTrip(c, 'SEND', { destination: '/topic/a.b' }, 'hi');
+    const m = await c.next('MESSAGE');
+    assert.equal(h(m.headers, 'destination'), '/topic/a.b');
+    assert.equal(h(m.headers, 'subscription'), 's');
+    c.close();
+  });
 
   test('any destination that starts with / is still a topic matched exactly (Spring simple broker)', async () => {
     const c = await connected();
