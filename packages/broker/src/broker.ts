@@ -75,8 +75,8 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
   const retained = new RetainedMessages(config.mqttMaxRetainedMessages);
   keepRetainedInStore(router, retained, (dest) => !dest.startsWith('/topic/$SYS.'));
   const recovered = await router.recover();
-  if (recovered > 0) logger.info({ messages: recovered, store: store.kind }, 'recovered queued messages');
-  if (router.durables.size > 0) logger.info({ durableSubscriptions: router.durables.size }, 'recovered durable subscriptions');
+  if (recovered.messages > 0) logger.info({ messages: recovered.messages, store: store.kind }, 'recovered queued messages');
+  if (router.durableCount > 0) logger.info({ durableSubscriptions: router.durableCount }, 'recovered durable subscriptions');
   const ctx: BrokerContext = {
     config,
     logger,
@@ -89,8 +89,8 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     shuttingDown: false,
   };
   // Kept MQTT sessions, before any listener accepts a connection (mqtt/restore.ts).
-  const sessions = restoreSessions(ctx);
-  router.loadedState.clear(); // read by now; not kept for the life of the process
+  // The state records are read once here and not kept for the life of the process.
+  const sessions = restoreSessions(ctx, recovered.state);
   if (sessions > 0 || retained.size > 0) logger.info({ mqttSessions: sessions, retainedMessages: retained.size }, 'recovered MQTT sessions and retained messages');
   const servers: (net.Server | http.Server)[] = [];
   const addresses: ListenAddress[] = [];

@@ -28,8 +28,6 @@ export class BoundQueue implements DeliveryTarget {
   readonly name: string;
   readonly queue: Queue;
   readonly maxLength: number;
-  /** Messages dropped at the bound. */
-  dropped = 0;
   /** Bindings by pattern: each is an auto-ack topic subscription whose target is this queue. */
   private readonly bindings = new Map<string, Subscription>();
   private lastSeq = 0;
@@ -44,6 +42,12 @@ export class BoundQueue implements DeliveryTarget {
     this.queue = router.queue(name);
     this.queue.durable = durable;
     this.queue.deadLetters = false;
+    this.queue.maxLength = maxLength;
+  }
+
+  /** Messages dropped at the bound. */
+  get dropped(): number {
+    return this.queue.dropped;
   }
 
   get durable(): boolean {
@@ -64,7 +68,7 @@ export class BoundQueue implements DeliveryTarget {
       if (durable) router.store(q.name, e.msg);
       else router.unstore(q.name, e.msg);
     };
-    for (const e of q.messages) each(e);
+    for (const e of q.waiting()) each(e);
     for (const e of outstanding) each(e);
   }
 
@@ -97,14 +101,12 @@ export class BoundQueue implements DeliveryTarget {
     this.append(msg);
   }
 
-  /** Appends a message (also one not published to a pattern, e.g. a retained copy). */
+  /**
+   * Appends a message (also one not published to a pattern, e.g. a retained copy); past
+   * the bound the queue drops its oldest (the router's `deadLettered` hook unstores it).
+   */
   append(msg: Message): void {
     const q = this.queue;
-    if (this.maxLength > 0 && q.depth >= this.maxLength) {
-      const oldest = q.messages.shift();
-      this.dropped++;
-      if (q.durable && oldest !== undefined && oldest.msg.persistent) this.router.unstore(q.name, oldest.msg);
-    }
     // The publisher's acknowledgement waits for this record (router.publish sees `msg.batch`).
     if (q.durable && msg.persistent) this.router.store(q.name, msg);
     q.enqueue(keep(msg));
@@ -125,9 +127,6 @@ export class BoundQueue implements DeliveryTarget {
   /** Ends the bindings and drops the queue with whatever it holds (from the store too). */
   destroy(): void {
     for (const p of [...this.bindings.keys()]) this.unbind(p);
-    const q = this.queue;
-    if (q.durable) for (const e of q.messages) if (e.msg.persistent) this.router.unstore(q.name, e.msg);
-    q.messages.clear();
-    if (this.router.queues.get(this.name) === this.queue) this.router.queues.delete(this.name);
+    this.router.dropQueue(this.name, this.queue);
   }
 }

@@ -46,7 +46,21 @@ export function isBrokerOwnedHeader(name: string): boolean {
 }
 
 let nextSeq = 1;
-const idPrefix = `${Date.now().toString(36)}-`;
+/**
+ * Ids are `<node tag><start time>-<seq>`: the start time (base 36 ms) keeps the ids of
+ * one node's runs apart, and the node tag those of the nodes of one cluster, which
+ * start at the same millisecond as often as not. One process is one node: the tag is
+ * empty unless a cluster engine names it (`setNodeTag`) as it joins, before it takes
+ * any connection.
+ */
+const bootTime = Date.now().toString(36);
+let idPrefix = `${bootTime}-`;
+
+/** Makes this process's message ids unique in a cluster: `tag` must be unique among its live nodes. */
+export function setNodeTag(tag: string): void {
+  if (!/^[0-9a-z]{0,16}$/.test(tag)) throw new Error(`node tag '${tag}' must be up to 16 characters 0-9 a-z`);
+  idPrefix = tag === '' ? `${bootTime}-` : `${tag}.${bootTime}-`;
+}
 
 export function newMessage(
   destination: string,

@@ -2,15 +2,23 @@
  * The routing core: protocol-free. Every protocol hands it messages (`publish`) and
  * subscriptions; it routes to queues (competing consumers), topics (fan-out) and the
  * queues of durable subscriptions bound to topics, keeps topic history for recovery,
- * settles acks and nacks (requeue, dead-lettering) and records what must survive in
- * the store, one batch per event-loop turn (group commit).
+ * settles acks and nacks and records what must survive in the store, one batch per
+ * event-loop turn (group commit).
+ *
+ * Below it, two seams a cluster fills (docs/architecture.md): the queue engine
+ * (queue-engine.ts; in-process here, local-queues.ts) owns the queues, and the
+ * fan-out bus (bus.ts; none on one node) carries topic messages to other nodes.
  */
+import type { FanOutBus } from './bus.js';
 import { Binding, bindingKey, bindingRecord, parseBindingRecord, type DurableSpec } from './durable.js';
 import { HISTORY_QUEUE_PREFIX, TopicHistories } from './histories.js';
 import type { ResumeResult } from './history.js';
-import { advanceSeq, keep, messageHeader, newMessage, type Message } from './message.js';
+import { LocalQueues } from './local-queues.js';
+import { advanceSeq, keep, messageHeader, type Message } from './message.js';
 import { Policies, type ResolvedPolicy } from './policies.js';
-import { Queue, type QueueHooks } from './queue.js';
+import type { Queue } from './queue.js';
+import type { QueueEngine } from './queue-engine.js';
+import { newStats, type RouterStats } from './stats.js';
 import { compileSelector } from './selector.js';
 import { TopicIndex } from './topic-index.js';
 import type { Entry, Subscription } from './subscription.js';
@@ -30,38 +38,38 @@ export interface RouterOptions {
   policies?: Policies;
   /** Called when a store commit fails (the broker logs it; receipts are refused). */
   onStoreError?: (err: unknown) => void;
+  /** Carries topic messages to the other nodes of a cluster (bus.ts); none on one node. */
+  bus?: FanOutBus;
 }
 
-export interface RouterStats {
-  published: number;
-  delivered: number;
-  acked: number;
-  nacked: number;
-  deadLettered: number;
-  expired: number;
-  unrouted: number;
-  rejected: number;
+export type { RouterStats } from './stats.js';
+
+/** What the store held at start-up (`Router.recover`). */
+export interface Recovered {
+  /** Queued messages brought back. */
+  messages: number;
+  /**
+   * Every state record, by key, for the components that own them (protocol sessions)
+   * to read once at start-up; the router has read its own.
+   */
+  state: ReadonlyMap<string, StateValue>;
 }
 
-export class Router implements QueueHooks {
-  /** Queues by destination (`/queue/a`, `/reply-queue/x`). */
-  readonly queues = new Map<string, Queue>();
+export class Router {
+  /** Queues by destination (`/queue/a`, `/reply-queue/x`), in their engine; nothing outside the core edits them. */
+  private readonly queues: QueueEngine;
   /** Topic subscriptions by destination; `/topic/` ones may be patterns. */
   private readonly topics = new TopicIndex<Subscription>('/topic/');
   /** Durable subscriptions: their queues bound to topics, by name and by pattern. */
-  readonly durables = new Map<string, Binding>();
+  private readonly durables = new Map<string, Binding>();
   private readonly bindings = new TopicIndex<Binding>('/topic/');
   /** Topic histories (only where a policy asks for history). */
   private readonly histories: TopicHistories;
   readonly policies: Policies;
   private readonly opts: RouterOptions;
-  readonly stats: RouterStats = { published: 0, delivered: 0, acked: 0, nacked: 0, deadLettered: 0, expired: 0, unrouted: 0, rejected: 0 };
+  readonly stats: RouterStats = newStats();
   private readonly commits: GroupCommit;
-  /**
-   * The state records found at start-up (`recover()`), by key, for the components
-   * that own them (protocol sessions); the router reads its own out of it too.
-   */
-  loadedState = new Map<string, StateValue>();
+  private readonly bus: FanOutBus | undefined;
   /** Stored queues that a component loads itself (`claimQueues`), by name prefix. */
   private readonly claims: { prefix: string; load: (rq: RecoveredQueue) => void }[] = [];
 
@@ -69,7 +77,9 @@ export class Router implements QueueHooks {
     this.opts = opts;
     this.policies = opts.policies ?? new Policies([], { maxQueueLength: opts.maxQueueLength ?? 0 });
     this.commits = new GroupCommit(opts.store, opts.onStoreError);
-    this.histories = new TopicHistories(this.commits, this.policies, (m) => this.fanOut(m));
+    this.bus = opts.bus;
+    this.queues = new LocalQueues(this.commits, this.policies, opts, this.stats);
+    this.histories = new TopicHistories(this.commits, this.policies, (m) => this.fanOutAndForward(m));
     this.claimQueues(HISTORY_QUEUE_PREFIX, (rq) => this.histories.load(rq));
   }
 
@@ -85,10 +95,9 @@ export class Router implements QueueHooks {
   /**
    * Loads what the store holds (at start-up): durable subscriptions first, so that
    * their queues exist, then queue contents, then topic histories with their epochs.
-   * Returns the number of queued messages recovered.
    */
-  async recover(): Promise<number> {
-    const state = (this.loadedState = await this.opts.store.loadState());
+  async recover(): Promise<Recovered> {
+    const state = await this.opts.store.loadState();
     for (const [key, value] of state) {
       const spec = parseBindingRecord(key, value);
       if (spec !== undefined) this.bind(spec);
@@ -101,24 +110,48 @@ export class Router implements QueueHooks {
         claim.load(rq);
         continue;
       }
-      const q = this.queue(rq.queue);
-      for (const { msg, deliveries } of rq.entries) {
+      const entries = rq.entries.map(({ msg, deliveries }) => {
         advanceSeq(msg.seq);
-        q.messages.push({ msg: { ...msg, persistent: true, enc: undefined, batch: undefined }, deliveries });
-        n++;
-      }
+        return { msg: { ...msg, persistent: true, enc: undefined, batch: undefined }, deliveries };
+      });
+      this.queue(rq.queue).load(entries);
+      n += entries.length;
     }
     this.histories.restore(state);
-    return n;
+    return { messages: n, state };
   }
 
+  /** The queue of that name, created empty (bounded by its destination's policy) when missing. */
   queue(destination: string): Queue {
-    let q = this.queues.get(destination);
-    if (q === undefined) {
-      q = new Queue(destination, this);
-      this.queues.set(destination, q);
-    }
-    return q;
+    return this.queues.queue(destination);
+  }
+
+  /** The queue of that name, if it exists. */
+  findQueue(name: string): Queue | undefined {
+    return this.queues.find(name);
+  }
+
+  /** The names of the queues that exist (a snapshot: the caller may drop some while iterating). */
+  queueNames(): string[] {
+    return this.queues.names();
+  }
+
+  /**
+   * Deletes a queue with whatever waits in it (from the store too, for a durable one);
+   * `only`, when given, must be the queue registered under that name (a stale owner
+   * does not delete its successor's queue).
+   */
+  dropQueue(name: string, only?: Queue): void {
+    this.queues.drop(name, only);
+  }
+
+  /** A durable subscription's topic and selector, by name. */
+  durableSpec(name: string): DurableSpec | undefined {
+    return this.durables.get(name)?.spec;
+  }
+
+  get durableCount(): number {
+    return this.durables.size;
   }
 
   /** The policy of a destination (persistence default, TTL, length bound, history). */
@@ -136,19 +169,19 @@ export class Router implements QueueHooks {
     if (isQueue(dest)) {
       // A reply queue exists only while its requester is connected: replies to a
       // requester that left are dropped, not kept where nobody can ever read them.
-      if (dest.startsWith('/reply-queue/') && !this.queues.has(dest)) {
+      if (dest.startsWith('/reply-queue/') && this.queues.find(dest) === undefined) {
         this.stats.published++;
         this.stats.unrouted++;
         return undefined;
       }
       const policy = this.policies.for(dest);
-      const existing = this.queues.get(dest);
+      const existing = this.queues.find(dest);
       if (policy.overflow === 'reject-publish' && policy.maxLength > 0 && existing !== undefined && existing.depth >= policy.maxLength) {
         this.stats.rejected++;
         throw new StompboxError(ErrorCodes.QUEUE_FULL, `queue ${dest} is full (${policy.maxLength} messages); the message was not accepted`);
       }
       this.stats.published++;
-      return this.enqueueTo(existing ?? this.queue(dest), msg, policy.maxLength);
+      return this.queues.enqueue(existing ?? this.queue(dest), msg);
     }
     this.stats.published++;
     if (!this.policies.empty) {
@@ -156,11 +189,28 @@ export class Router implements QueueHooks {
       const held = this.histories.record(msg);
       if (held !== undefined) return held;
     }
-    return this.fanOut(msg);
+    return this.fanOutAndForward(msg);
   }
 
-  /** Delivers a topic message to the matching subscriptions and durable subscriptions. */
-  private fanOut(msg: Message): Promise<void> | undefined {
+  /** A topic message published here: to this node's subscribers, then to the other nodes'. */
+  private fanOutAndForward(msg: Message): Promise<void> | undefined {
+    const done = this.fanOut(msg, true);
+    if (this.bus !== undefined) this.bus.forward(msg);
+    return done;
+  }
+
+  /**
+   * A topic message the bus brought from another node: to this node's live
+   * subscriptions (kept MQTT sessions' bindings included), never forwarded again.
+   * Durable subscriptions had it where it was published (bus.ts).
+   */
+  receive(msg: Message): void {
+    // Counted as published where it was published, not again here.
+    this.fanOut(msg, false);
+  }
+
+  /** Delivers a topic message to the matching subscriptions and (`durables`) durable subscriptions. */
+  private fanOut(msg: Message, durables: boolean): Promise<void> | undefined {
     const dest = msg.destination;
     let done: Promise<void> | undefined;
     const subs = this.topics.match(dest, msg.seq);
@@ -181,24 +231,10 @@ export class Router implements QueueHooks {
         sub.send(entry, n);
       } else sub.park(entry);
     }
-    if (this.durables.size > 0) done = this.toDurables(msg) ?? done;
+    if (durables && this.durables.size > 0) done = this.toDurables(msg) ?? done;
     // Stored on the way by someone else (a kept MQTT session's queue, the retained
     // messages): the publisher's acknowledgement waits for that too.
     if (done === undefined && msg.batch !== undefined && msg.batch === this.commits.current) done = this.commits.pending;
-    return done;
-  }
-
-  /**
-   * Adds a message to a queue, dead-lettering the oldest past `max` (drop-head), and
-   * records it when persistent (its body once per batch).
-   */
-  private enqueueTo(q: Queue, msg: Message, max: number): Promise<void> | undefined {
-    if (max > 0 && q.depth >= max) {
-      const oldest = q.messages.shift();
-      if (oldest !== undefined) this.deadLetter(q.destination, q.name, oldest, 'max-length');
-    }
-    const done = msg.persistent ? this.commits.store(q.name, msg) : undefined;
-    q.enqueue(keep(msg));
     return done;
   }
 
@@ -209,7 +245,7 @@ export class Router implements QueueHooks {
     for (let i = 0; i < bound.length; i++) {
       const b = bound[i];
       if (b.selector !== undefined && !b.selector((name) => messageHeader(msg, name))) continue;
-      done = this.enqueueTo(b.queue, msg, this.opts.maxQueueLength ?? 0) ?? done;
+      done = this.queues.enqueue(b.queue, msg) ?? done;
     }
     return done;
   }
@@ -224,7 +260,7 @@ export class Router implements QueueHooks {
 
   subscribe(sub: Subscription): void {
     if (isQueue(sub.destination)) this.queue(sub.destination).addConsumer(sub);
-    else this.topics.add(sub.destination, sub);
+    else if (this.topics.add(sub.destination, sub) && this.bus !== undefined) this.bus.interest(sub.destination, true);
   }
 
   /**
@@ -262,16 +298,14 @@ export class Router implements QueueHooks {
     this.bindings.remove(b.spec.destination, b);
     this.commits.saveState(bindingKey(name), null);
     const q = b.queue;
-    while (q.messages.length > 0) {
-      const e = q.messages.shift() as Entry;
-      if (e.msg.persistent) this.unstore(q.name, e.msg);
-    }
-    if (q.consumerCount === 0) this.queues.delete(q.name);
+    for (const e of q.purge()) if (e.msg.persistent) this.unstore(q.name, e.msg);
+    if (q.consumerCount === 0) this.queues.forget(q.name);
     return true;
   }
 
   private bind(spec: DurableSpec): Binding {
     const q = this.queue(spec.name);
+    q.maxLength = this.opts.maxQueueLength ?? 0;
     const b = new Binding(spec, spec.selector === undefined ? undefined : compileSelector(spec.selector), q);
     this.durables.set(spec.name, b);
     this.bindings.add(spec.destination, b);
@@ -282,20 +316,20 @@ export class Router implements QueueHooks {
   unsubscribe(sub: Subscription): void {
     if (sub.closed) return;
     sub.closed = true;
-    const q = sub.queue === undefined ? undefined : this.queues.get(sub.queue.name);
+    const q = sub.queue === undefined ? undefined : this.queues.find(sub.queue.name);
     if (q !== undefined) {
       // What it had not acked goes back (redelivered), except past the delivery limit:
       // a message that keeps killing its consumers must not loop forever.
       const unacked = [...sub.unacked.values()];
       sub.unacked.clear();
       q.removeConsumer(sub);
-      if (unacked.length > 0) this.giveBack(sub, unacked, true);
+      if (unacked.length > 0) q.giveBack(unacked, true);
       // Auto-delete reply queues with their last consumer (RabbitMQ's temp queues);
       // a durable subscription's queue stays, to collect what its subscriber misses.
-      if (q.name.startsWith('/reply-queue/')) this.queues.delete(q.name);
-      else if (q.idle && !this.durables.has(q.name)) this.queues.delete(q.name);
+      if (q.name.startsWith('/reply-queue/')) this.queues.forget(q.name);
+      else if (q.idle && !this.durables.has(q.name)) this.queues.forget(q.name);
     } else if (sub.queue === undefined) {
-      this.topics.remove(sub.destination, sub);
+      if (this.topics.remove(sub.destination, sub) && this.bus !== undefined) this.bus.interest(sub.destination, false);
     }
     sub.unacked.clear();
     sub.pending.clear();
@@ -304,10 +338,8 @@ export class Router implements QueueHooks {
   /** Settles acked entries: removes persistent ones from the store, refills credit. */
   ack(sub: Subscription, entries: Entry[]): Promise<void> | undefined {
     this.stats.acked += entries.length;
-    let done: Promise<void> | undefined;
-    if (sub.queue !== undefined && this.queues.get(sub.queue.name)?.durable !== false) {
-      for (const e of entries) if (e.msg.persistent) done = this.unstore(sub.queue.name, e.msg);
-    }
+    // The queue it consumed from, even if it was deleted since (its store references go too).
+    const done = sub.queue === undefined ? undefined : this.queues.ack(sub.queue as Queue, entries);
     this.refill(sub);
     return done;
   }
@@ -318,69 +350,26 @@ export class Router implements QueueHooks {
    */
   nack(sub: Subscription, entries: Entry[], requeue: boolean): void {
     this.stats.nacked += entries.length;
-    this.giveBack(sub, entries, requeue);
-  }
-
-  private giveBack(sub: Subscription, entries: Entry[], requeue: boolean): void {
-    const back: Entry[] = [];
+    if (sub.queue !== undefined) {
+      sub.queue.giveBack(entries, requeue);
+      return;
+    }
+    // A topic subscription's own messages: parked again at its head, or dead-lettered.
     const max = this.opts.maxDeliveries;
+    const back: Entry[] = [];
     for (const e of entries) {
-      if (!requeue) this.deadLetter(sub.destination, sub.queue?.name, e, 'rejected');
-      else if (max > 0 && e.deliveries >= max) this.deadLetter(sub.destination, sub.queue?.name, e, 'delivery-limit');
+      if (!requeue) this.queues.deadLetter(sub.destination, undefined, e, 'rejected');
+      else if (max > 0 && e.deliveries >= max) this.queues.deadLetter(sub.destination, undefined, e, 'delivery-limit');
       else back.push(e);
     }
-    if (sub.queue !== undefined) {
-      if (back.length > 0) sub.queue.requeue(back);
-      else sub.queue.dispatch();
-    } else {
-      for (let i = back.length - 1; i >= 0; i--) sub.pending.unshift(back[i]);
-      sub.drainPending();
-    }
+    for (let i = back.length - 1; i >= 0; i--) sub.pending.unshift(back[i]);
+    sub.drainPending();
   }
 
   /** A subscription may take more: pull from its queue, or drain its parked topic messages. */
   refill(sub: Subscription): void {
     if (sub.queue !== undefined) sub.queue.dispatch();
     else sub.drainPending();
-  }
-
-  /** QueueHooks: a message handed to a consumer; an auto-acked persistent one leaves the store. */
-  delivered(queue: Queue, entry: Entry, sub: Subscription): void {
-    this.stats.delivered++;
-    const m = entry.msg;
-    if (!m.persistent || !queue.durable) return;
-    if (sub.ackMode === 'auto') this.unstore(queue.name, m);
-    // The delivery count is stored too, so that after a crash a message that was out
-    // with a consumer comes back `redelivered` and still counts towards maxDeliveries.
-    else this.commits.amendable(m).deliveries.push({ queue: queue.name, id: m.id, count: entry.deliveries });
-  }
-
-  /** QueueHooks: an expired message is dead-lettered (or just dropped, for a queue that says so). */
-  expired(queue: Queue, entry: Entry): void {
-    this.stats.expired++;
-    if (!queue.deadLetters) {
-      if (entry.msg.persistent && queue.durable) this.unstore(queue.name, entry.msg);
-      return;
-    }
-    this.deadLetter(queue.destination, queue.destination, entry, 'expired');
-  }
-
-  private deadLetter(from: string, queueName: string | undefined, e: Entry, reason: string): void {
-    const m = e.msg;
-    if (m.persistent && queueName !== undefined) this.unstore(queueName, m);
-    // Never dead-letter out of the dead-letter queue itself: that would loop.
-    if (from === this.opts.deadLetterQueue) return;
-    this.stats.deadLettered++;
-    const headers = [
-      ...m.headers,
-      'x-original-destination', m.destination,
-      'x-death-reason', reason,
-      'x-delivery-count', String(e.deliveries),
-    ];
-    const dead = newMessage(this.opts.deadLetterQueue, headers, m.body, m.persistent, 0);
-    // The DLQ's own bound applies as drop-head: a dead letter is never refused back to anyone.
-    this.stats.published++;
-    this.enqueueTo(this.queue(dead.destination), dead, this.policies.for(dead.destination).maxLength);
   }
 
   // --- the store, for the router and for components that keep their own records ---

@@ -59,7 +59,7 @@ export class Subscription {
   readonly pending = new Deque<Entry>(0);
   readonly maxPending: number;
   /** The queue this subscription consumes from (set by the router). */
-  queue: { dispatch(): void; requeue(entries: Entry[]): void; name: string } | undefined;
+  queue: { dispatch(): void; giveBack(entries: Entry[], requeue: boolean): void; readonly name: string } | undefined;
   /** Messages dropped because `pending` was full (slow topic consumer with client acks). */
   dropped = 0;
   /** Parked topic messages that expired before they could be delivered. */

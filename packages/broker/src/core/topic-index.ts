@@ -45,10 +45,12 @@ export class TopicIndex<T extends Matchable> {
     return n;
   }
 
-  add(dest: string, sub: T): void {
+  /** Adds a subscriber; true when it is the key's first (a node's interest in it begins). */
+  add(dest: string, sub: T): boolean {
     if (!this.isPattern(dest)) {
-      this.exact.set(dest, [...(this.exact.get(dest) ?? this.none), sub]);
-      return;
+      const subs = this.exact.get(dest) ?? this.none;
+      this.exact.set(dest, [...subs, sub]);
+      return subs.length === 0;
     }
     let n = this.root;
     for (const w of dest.slice(this.prefix.length).split('.')) {
@@ -60,31 +62,36 @@ export class TopicIndex<T extends Matchable> {
         n = c;
       }
     }
+    const first = n.subs.length === 0;
     n.subs = [...n.subs, sub];
     this.patterns++;
+    return first;
   }
 
-  remove(dest: string, sub: T): void {
+  /** Removes a subscriber; true when it was the key's last. */
+  remove(dest: string, sub: T): boolean {
     if (!this.isPattern(dest)) {
       const subs = this.exact.get(dest);
-      if (subs === undefined) return;
+      if (subs === undefined) return false;
       const next = subs.filter((s) => s !== sub);
+      if (next.length === subs.length) return false;
       if (next.length === 0) this.exact.delete(dest);
       else this.exact.set(dest, next);
-      return;
+      return next.length === 0;
     }
     const path: Node<T>[] = [this.root];
     const words = dest.slice(this.prefix.length).split('.');
     let n: Node<T> | undefined = this.root;
     for (const w of words) {
       n = w === '*' ? n.star : w === '#' ? n.hash : n.words.get(w);
-      if (n === undefined) return;
+      if (n === undefined) return false;
       path.push(n);
     }
     const before = n.subs.length;
     n.subs = n.subs.filter((s) => s !== sub);
-    if (n.subs.length === before) return;
+    if (n.subs.length === before) return false;
     this.patterns--;
+    const last = n.subs.length === 0;
     // Prune empty nodes so that a churn of patterns does not leak.
     for (let i = words.length; i > 0; i--) {
       const c = path[i];
@@ -95,6 +102,7 @@ export class TopicIndex<T extends Matchable> {
       else if (w === '#') p.hash = undefined;
       else p.words.delete(w);
     }
+    return last;
   }
 
   /**

@@ -157,7 +157,7 @@ export function parseSessionRecord(key: string, value: StateValue): SessionState
  * `<name>`), with the keys read, so that what no restored session claims can be
  * deleted. A record this code cannot read is left out (and deleted with the others).
  */
-export function loadedInflight(state: Map<string, StateValue>): { byName: Map<string, InflightRecord>; keys: Map<string, string | undefined> } {
+export function loadedInflight(state: ReadonlyMap<string, StateValue>): { byName: Map<string, InflightRecord>; keys: Map<string, string | undefined> } {
   const byName = new Map<string, InflightRecord>();
   /** Every key read, with the name of the session it belongs to (undefined: unreadable). */
   const keys = new Map<string, string | undefined>();

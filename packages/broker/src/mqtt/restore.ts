@@ -15,16 +15,16 @@
  * again, but what the group's queue held when the broker stopped is gone.
  */
 import type { BrokerContext } from '../context.js';
+import type { StateValue } from '../store/types.js';
 import { loadedInflight, parseSessionRecord, SESSION_PREFIX, sessionQueueName, storeName } from './persistence.js';
 import { MqttSession } from './session.js';
 import { mqttState } from './state.js';
 import { subscriptionInfo } from './subscribe.js';
 
 /** Restores every stored session; returns how many. */
-export function restoreSessions(ctx: BrokerContext): number {
+export function restoreSessions(ctx: BrokerContext, loaded: ReadonlyMap<string, StateValue>): number {
   const state = mqttState(ctx);
   const { router, logger } = ctx;
-  const loaded = router.loadedState;
   const inflight = loadedInflight(loaded);
   const queues = new Set<string>();
   const names = new Set<string>();
@@ -64,11 +64,7 @@ export function restoreSessions(ctx: BrokerContext): number {
   }
   // A session queue or in-flight record whose session record is gone (they leave in one
   // batch, so only a store written otherwise has one): nobody can ever read it.
-  for (const [name, q] of router.queues) {
-    if (!name.startsWith(SESSION_PREFIX) || queues.has(name)) continue;
-    for (const e of q.messages) router.unstore(name, e.msg);
-    router.queues.delete(name);
-  }
+  for (const name of router.queueNames()) if (name.startsWith(SESSION_PREFIX) && !queues.has(name)) router.dropQueue(name);
   for (const [key, owner] of inflight.keys) if (owner === undefined || !names.has(owner)) router.saveState(key, null);
   return n;
 }

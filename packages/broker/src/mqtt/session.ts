@@ -308,11 +308,10 @@ export class MqttSession implements DeliveryTarget {
   restore(rec: InflightRecord, hadQueue: boolean): void {
     const found: { pid: number; entry: Entry; qos: number; released: boolean }[] = [];
     if (hadQueue || this.bound !== undefined) {
-      const msgs = this.ensureBound().queue.messages;
+      const q = this.ensureBound().queue;
       for (const [pid, id, qos, released] of rec.out) {
-        let i = 0;
-        while (i < msgs.length && msgs.at(i).msg.id !== id) i++;
-        if (i < msgs.length) found.push({ pid, entry: msgs.removeAt(i), qos, released: released === 1 });
+        const entry = q.take(id);
+        if (entry !== undefined) found.push({ pid, entry, qos, released: released === 1 });
         else this.state.store.done(this, pid); // acknowledged, and its record not deleted in time
       }
     }

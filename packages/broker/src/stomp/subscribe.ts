@@ -61,7 +61,7 @@ export function handleSubscribe(conn: StompConnection, frame: Frame): void {
   sub.ext = givenId === undefined && conn.version === '1.0' ? NO_SUBSCRIPTION_LINE : subscriptionPrefix(id, conn.version);
   conn.subs.set(id, sub);
   if (durable !== undefined) {
-    const kept = router.durables.get(durable)?.spec;
+    const kept = router.durableSpec(durable);
     if (kept !== undefined && kept.destination === dest && kept.selector === selectorText) {
       conn.receipt(frame);
       router.subscribeDurable(sub, { name: durable, destination: dest, selector: selectorText });

@@ -55,7 +55,7 @@ describe('BoundQueue', () => {
     assert.deepEqual(t2.bodies(), ['a', 'b']);
     assert.equal(t2.deliveries[0].redelivered, true);
     b.destroy();
-    assert.equal(r.queues.has('bq/3'), false);
+    assert.equal((r.findQueue('bq/3') !== undefined), false);
     r.publish(msg('/topic/q', 'c'));
     assert.deepEqual(t2.bodies(), ['a', 'b']);
   });
@@ -72,7 +72,7 @@ describe('BoundQueue: expiry', () => {
     b.addConsumer(makeSub(t, 'bq/4', { ackMode: 'auto' }));
     assert.deepEqual(t.bodies(), ['fresh']);
     assert.equal(r.stats.expired, 1);
-    assert.equal(r.queues.get('/queue/dlq')?.depth ?? 0, 0);
+    assert.equal(r.findQueue('/queue/dlq')?.depth ?? 0, 0);
   });
 });
 

@@ -127,7 +127,7 @@ describe('state records through the group commit', () => {
     await router.flush();
     assert.deepEqual([...(await store.loadState())], [['x/b', { value: 2 }]]);
     const { router: again } = await recordingRouter(store);
-    await again.recover();
-    assert.deepEqual(again.loadedState.get('x/b'), { value: 2 });
+    const { state } = await again.recover();
+    assert.deepEqual(state.get('x/b'), { value: 2 });
   });
 });

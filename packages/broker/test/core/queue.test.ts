@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Queue, type QueueHooks } from '../../src/core/queue.js';
+import { Queue, type DeadLetterReason, type QueueHooks } from '../../src/core/queue.js';
 import type { Entry, Subscription } from '../../src/core/subscription.js';
 import { compileSelector } from '../../src/core/selector.js';
 import { FakeTarget, makeSub, msg, text } from './fake-target.js';
@@ -8,8 +8,11 @@ import { FakeTarget, makeSub, msg, text } from './fake-target.js';
 class Hooks implements QueueHooks {
   readonly expiredEntries: Entry[] = [];
   readonly deliveredEntries: { entry: Entry; sub: Subscription }[] = [];
+  readonly deadEntries: { body: string; reason: DeadLetterReason }[] = [];
+  maxDeliveries = 0;
   expired(_q: Queue, entry: Entry): void { this.expiredEntries.push(entry); }
   delivered(_q: Queue, entry: Entry, sub: Subscription): void { this.deliveredEntries.push({ entry, sub }); }
+  deadLettered(_q: Queue, entry: Entry, reason: DeadLetterReason): void { this.deadEntries.push({ body: text(entry.msg), reason }); }
 }
 
 function setup(): { q: Queue; hooks: Hooks } {
@@ -106,7 +109,7 @@ describe('Queue: dispatch', () => {
     assert.deepEqual(ta.bodies(), ['m0', 'm1', 'm2']);
     q.removeConsumer(a);
     assert.equal(a.unacked.size, 0);
-    assert.deepEqual([...q.messages].map((e) => [text(e.msg), e.deliveries]), [['m0', 1], ['m1', 1], ['m2', 1], ['m3', 0], ['m4', 0]]);
+    assert.deepEqual([...q.waiting()].map((e) => [text(e.msg), e.deliveries]), [['m0', 1], ['m1', 1], ['m2', 1], ['m3', 0], ['m4', 0]]);
     const b = makeSub(tb, '/queue/work', { ackMode: 'client-individual' });
     q.addConsumer(b);
     assert.deepEqual(tb.bodies(), ['m0', 'm1', 'm2', 'm3', 'm4']);
@@ -118,7 +121,7 @@ describe('Queue: dispatch', () => {
     fill(q, 2);
     const back: Entry[] = [{ msg: msg('/queue/work', 'r0'), deliveries: 1 }, { msg: msg('/queue/work', 'r1'), deliveries: 2 }];
     q.requeue(back);
-    assert.deepEqual([...q.messages].map((e) => text(e.msg)), ['r0', 'r1', 'm0', 'm1']);
+    assert.deepEqual([...q.waiting()].map((e) => text(e.msg)), ['r0', 'r1', 'm0', 'm1']);
   });
 
   it('is idle only with no consumer and no message', () => {
@@ -134,6 +137,37 @@ describe('Queue: dispatch', () => {
   });
 });
 
+describe('Queue: what it owns (bound, give-back)', () => {
+  it('past maxLength the oldest waiting message leaves at the head, counted and handed to the hook', () => {
+    const { q, hooks } = setup();
+    q.maxLength = 2;
+    fill(q, 4);
+    assert.deepEqual([...q.waiting()].map((e) => text(e.msg)), ['m2', 'm3']);
+    assert.equal(q.dropped, 2);
+    assert.deepEqual(hooks.deadEntries, [{ body: 'm0', reason: 'max-length' }, { body: 'm1', reason: 'max-length' }]);
+  });
+
+  it('giveBack requeues in order, dead-letters when not requeued and past maxDeliveries', () => {
+    const { q, hooks } = setup();
+    hooks.maxDeliveries = 2;
+    const e = (body: string, deliveries: number): Entry => ({ msg: msg('/queue/work', body), deliveries });
+    q.giveBack([e('a', 1), e('b', 2), e('c', 0)], true);
+    assert.deepEqual([...q.waiting()].map((x) => text(x.msg)), ['a', 'c']);
+    q.giveBack([e('d', 0)], false);
+    assert.deepEqual(hooks.deadEntries, [{ body: 'b', reason: 'delivery-limit' }, { body: 'd', reason: 'rejected' }]);
+  });
+
+  it('take removes one waiting message by id; purge empties the queue and returns what waited', () => {
+    const { q } = setup();
+    fill(q, 3);
+    const id = [...q.waiting()][1].msg.id;
+    assert.equal(text(q.take(id)!.msg), 'm1');
+    assert.equal(q.take(id), undefined);
+    assert.deepEqual(q.purge().map((x) => text(x.msg)), ['m0', 'm2']);
+    assert.equal(q.depth, 0);
+  });
+});
+
 describe('Queue: selectors', () => {
   const color = (c: string): string[] => ['color', c];
 
@@ -146,7 +180,7 @@ describe('Queue: selectors', () => {
     q.enqueue(msg('/queue/work', 'red-1', { headers: color('red') }));
     q.enqueue(msg('/queue/work', 'blue-2', { headers: color('blue') }));
     assert.deepEqual(tr.bodies(), ['red-1']);
-    assert.deepEqual([...q.messages].map((e) => text(e.msg)), ['blue-1', 'blue-2']);
+    assert.deepEqual([...q.waiting()].map((e) => text(e.msg)), ['blue-1', 'blue-2']);
     const tb = new FakeTarget();
     q.addConsumer(makeSub(tb, '/queue/work', { selector: compileSelector("color = 'blue'") }));
     assert.deepEqual(tb.bodies(), ['blue-1', 'blue-2']);
@@ -174,7 +208,7 @@ describe('Queue: selectors', () => {
     ackAll(q, sub);
     ackAll(q, sub);
     assert.deepEqual(t.bodies(), ['red', 'red', 'red']);
-    assert.deepEqual([...q.messages].map((e) => text(e.msg)), ['blue']);
+    assert.deepEqual([...q.waiting()].map((e) => text(e.msg)), ['blue']);
   });
 });
 

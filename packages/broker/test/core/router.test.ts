@@ -39,7 +39,7 @@ describe('Router: queues', () => {
   it('a reply to a reply queue whose requester left is dropped, not kept unreadable', async () => {
     const { router } = await setup();
     router.publish(msg('/reply-queue/gone-r1', 'late reply'));
-    assert.equal(router.queues.has('/reply-queue/gone-r1'), false);
+    assert.equal((router.findQueue('/reply-queue/gone-r1') !== undefined), false);
     assert.equal(router.stats.unrouted, 1);
     const t = new FakeTarget();
     const sub = makeSub(t, '/reply-queue/live-r1');
@@ -47,7 +47,7 @@ describe('Router: queues', () => {
     router.publish(msg('/reply-queue/live-r1', 'reply'));
     assert.deepEqual(t.bodies(), ['reply']);
     router.unsubscribe(sub);
-    assert.equal(router.queues.has('/reply-queue/live-r1'), false, 'deleted with its consumer');
+    assert.equal((router.findQueue('/reply-queue/live-r1') !== undefined), false, 'deleted with its consumer');
   });
 
   it('round robin over consumers subscribed through the router', async () => {
@@ -108,13 +108,13 @@ describe('Router: queues', () => {
     const sub = makeSub(new FakeTarget(), '/queue/a');
     router.subscribe(sub);
     router.unsubscribe(sub);
-    assert.equal(router.queues.has('/queue/a'), false);
+    assert.equal((router.findQueue('/queue/a') !== undefined), false);
     const reply = makeSub(new FakeTarget(), '/reply-queue/r1', { ackMode: 'client' });
     router.subscribe(reply);
     router.publish(msg('/reply-queue/r1', 'x'));
     router.publish(msg('/reply-queue/r1', 'y'));
     router.unsubscribe(reply);
-    assert.equal(router.queues.has('/reply-queue/r1'), false);
+    assert.equal((router.findQueue('/reply-queue/r1') !== undefined), false);
   });
 });
 
@@ -130,7 +130,7 @@ describe('Router: NACK and dead letters', () => {
     assert.deepEqual(t.bodies(), ['m0', 'm0']);
     assert.equal(t.last().redelivered, true);
     assert.equal(router.stats.nacked, 1);
-    assert.equal(router.queues.has(DLQ), false);
+    assert.equal((router.findQueue(DLQ) !== undefined), false);
   });
 
   it('NACK requeue=false dead-letters with x-original-destination, x-death-reason, x-delivery-count', async () => {
@@ -166,7 +166,7 @@ describe('Router: NACK and dead letters', () => {
     assert.equal(t.deliveries.length, 3);
     nack(router, sub, t.last().tag, true);
     assert.equal(t.deliveries.length, 3);
-    const [dead] = [...router.queue(DLQ).messages];
+    const [dead] = [...router.queue(DLQ).waiting()];
     assert.equal(header(dead.msg, 'x-death-reason'), 'delivery-limit');
     assert.equal(header(dead.msg, 'x-delivery-count'), '3');
   });
@@ -203,7 +203,7 @@ describe('Router: NACK and dead letters', () => {
     router.publish(msg('/queue/a', 'fresh'));
     router.subscribe(makeSub(t, '/queue/a'));
     assert.deepEqual(t.bodies(), ['fresh']);
-    const [dead] = [...router.queue(DLQ).messages];
+    const [dead] = [...router.queue(DLQ).waiting()];
     assert.equal(text(dead.msg), 'stale');
     assert.equal(header(dead.msg, 'x-death-reason'), 'expired');
     assert.equal(header(dead.msg, 'x-original-destination'), '/queue/a');
@@ -377,7 +377,7 @@ describe('Router: persistence', () => {
     router.publish(msg('/queue/p', 'not kept'));
     await router.flush();
     const { router: again } = await setup({ store });
-    assert.equal(await again.recover(), 6);
+    assert.equal((await again.recover()).messages, 6);
     const t = new FakeTarget();
     const sub = makeSub(t, '/queue/p', { ackMode: 'client-individual' });
     again.subscribe(sub);
@@ -400,7 +400,7 @@ describe('Router: persistence', () => {
     await router.publish(msg('/queue/p', 'new', { persistent: true }));
     const { router: third } = await setup({ store });
     await third.recover();
-    assert.deepEqual([...third.queue('/queue/p').messages].map((e) => text(e.msg)), ['old', 'new']);
+    assert.deepEqual([...third.queue("/queue/p").waiting()].map((e) => text(e.msg)), ['old', 'new']);
   });
 
   it('a failed commit is reported and rejects the publish promise', async () => {

@@ -210,3 +210,18 @@ describe('TopicIndex: property', () => {
     );
   });
 });
+
+describe('TopicIndex: first in, last out (a node\'s interest, core/bus.ts)', () => {
+  it('add is true for the first subscriber of a key, remove for the last; unknown removes are false', () => {
+    const idx = new TopicIndex<{ lastSeq: number }>('/topic/');
+    const [s1, s2] = [{ lastSeq: 0 }, { lastSeq: 0 }];
+    for (const key of ['/topic/a.b', '/topic/a.*', '/response/1']) {
+      assert.equal(idx.add(key, s1), true, key);
+      assert.equal(idx.add(key, s2), false, key);
+      assert.equal(idx.remove(key, s1), false, key);
+      assert.equal(idx.remove(key, s1), false, `${key}: already gone`);
+      assert.equal(idx.remove(key, s2), true, key);
+    }
+    assert.equal(idx.size, 0);
+  });
+});
