@@ -74,6 +74,22 @@ export function newMessage(
 }
 
 /**
+ * A message published at another node of the cluster (core/bus.ts): its id is kept, it
+ * gets a place in this node's sequence (which only orders and de-duplicates here).
+ */
+export function arrivedMessage(
+  id: string,
+  destination: string,
+  headers: string[],
+  body: Uint8Array,
+  persistent: boolean,
+  expires: number,
+  timestamp: number,
+): Message {
+  return { id, seq: nextSeq++, destination, headers, body, persistent, expires, timestamp, enc: undefined, batch: undefined };
+}
+
+/**
  * Could `id` be a message id this broker issued (in this run or one it recovered)? Ids are
  * `<prefix>-<seq>` with seq below the next one; used to tell a late ACK from a wrong one.
  */
