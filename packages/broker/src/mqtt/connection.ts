@@ -13,8 +13,8 @@ import type { Message } from '../core/message.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { ClientInfo } from '../events.js';
 import { Outbox, type OutboxOwner } from '../listeners/outbox.js';
-import { ClosingConnection } from '../listeners/closing.js';
-import { CloseCode, type Transport } from '../listeners/transport.js';
+import { ClosingConnection, closeCodeFor } from '../listeners/closing.js';
+import type { Transport } from '../listeners/transport.js';
 import { decodePacket, packetName, peekConnect } from './decode.js';
 import { PacketFramer } from './framer.js';
 import { handlers } from './handlers.js';
@@ -28,16 +28,6 @@ import { publishWill, type Will } from './will.js';
 
 let nextId = 1;
 const idPrefix = `mqtt-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
-
-const CLOSE_FOR: Record<string, number> = {
-  [ErrorCodes.AUTH_FAILED]: CloseCode.POLICY,
-  [ErrorCodes.MQTT_NOT_AUTHORIZED]: CloseCode.POLICY,
-  [ErrorCodes.MQTT_PACKET_TOO_LARGE]: CloseCode.TOO_BIG,
-  [ErrorCodes.SLOW_CONSUMER]: CloseCode.POLICY,
-  [ErrorCodes.HEARTBEAT_TIMEOUT]: CloseCode.GOING_AWAY,
-  [ErrorCodes.SHUTTING_DOWN]: CloseCode.GOING_AWAY,
-  [ErrorCodes.MQTT_SESSION_TAKEN_OVER]: CloseCode.POLICY,
-};
 
 export class MqttConnection extends ClosingConnection implements OutboxOwner, Session, KeepAlivePeer {
   readonly id = idPrefix + nextId++;
@@ -71,8 +61,6 @@ export class MqttConnection extends ClosingConnection implements OutboxOwner, Se
   will: Will | undefined;
   /** A DISCONNECT (reason 0) was received: no will. */
   normalDisconnect = false;
-  dropped = 0;
-  private connectTimer: NodeJS.Timeout | undefined;
 
   constructor(ctx: BrokerContext, transport: Transport) {
     super();
@@ -82,11 +70,7 @@ export class MqttConnection extends ClosingConnection implements OutboxOwner, Se
     const c = ctx.config;
     this.out = new Outbox(transport.socket, transport.kind === 'ws', c.maxOutputBytes, this);
     this.framer = new PacketFramer(c.mqttMaxPacketSize);
-    // MQTT 3.1.1 §3.1: a network connection that sends no CONNECT in reasonable time is closed.
-    this.connectTimer = setTimeout(() => {
-      if (!this.connected) this.fail(new StompboxError(ErrorCodes.NOT_CONNECTED, `no CONNECT packet within ${c.connectTimeoutMs} ms`));
-    }, c.connectTimeoutMs);
-    this.connectTimer.unref();
+    this.awaitConnect(c.connectTimeoutMs, 'CONNECT packet');
     ctx.sessions.add(this);
     this.state.connections.add(this);
     this.state.stats.connectionsTotal++;
@@ -146,9 +130,12 @@ export class MqttConnection extends ClosingConnection implements OutboxOwner, Se
 
   /** Called by the CONNECT handler once the client is accepted (before CONNACK is written). */
   accepted(): void {
-    this.connected = true;
-    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
+    this.connectAccepted();
+  }
+
+  /** A QoS 0 delivery found the output over its limit (session.ts): the slow-consumer policy decides. */
+  outputFull(): void {
+    this.overflowed(this.ctx.config.slowConsumerPolicy);
   }
 
   // --- output ----------------------------------------------------------------
@@ -200,10 +187,7 @@ export class MqttConnection extends ClosingConnection implements OutboxOwner, Se
    */
   fail(err: unknown): void {
     if (this.closing) return;
-    const e =
-      err instanceof StompboxError ? err : new StompboxError(ErrorCodes.INTERNAL, 'internal error');
-    if (!(err instanceof StompboxError)) this.ctx.logger.error({ err, session: this.id }, 'unexpected error handling an MQTT packet');
-    else this.ctx.logger.debug({ code: e.code, session: this.id, message: e.message }, 'mqtt session error');
+    const e = this.brokerError(err, this.ctx.logger, this.id);
     const answer = mqttAnswer(e.code);
     const reason = reasonText(e.message);
     if (!this.connected) {
@@ -213,13 +197,12 @@ export class MqttConnection extends ClosingConnection implements OutboxOwner, Se
     } else if (this.v5) {
       this.write(disconnectPacket(answer.v5, this.problemInfo ? reason : undefined));
     }
-    this.close(CLOSE_FOR[e.code] ?? CloseCode.PROTOCOL_ERROR, e.message);
+    this.close(closeCodeFor(e.code), e.message);
   }
 
   protected cleanup(): void {
     if (!this.ctx.sessions.delete(this)) return;
     this.state.connections.delete(this);
-    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     unwatchKeepAlive(this);
     const s = this.session;
     if (!this.connected || s === undefined) return;

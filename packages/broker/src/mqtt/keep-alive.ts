@@ -18,14 +18,21 @@ export interface KeepAlivePeer {
 const TICK_MS = 1000;
 const peers = new Set<KeepAlivePeer>();
 let timer: NodeJS.Timeout | undefined;
+let lastSweep = 0;
 
-function sweep(): void {
-  const now = Date.now();
+/**
+ * One look at every peer at `now`. A sweep that comes late (the event loop was busy) does
+ * not count its lateness as the peers' silence: their packets may be sitting unread in
+ * the socket buffers, as the STOMP heart-beat's SilenceWatch reasons too.
+ */
+export function sweepKeepAlive(now: number): void {
+  const late = lastSweep === 0 ? 0 : Math.max(0, now - lastSweep - TICK_MS);
+  lastSweep = now;
   for (const p of peers) {
     if (p.readSince) {
       p.readSince = false;
       p.lastRead = now;
-    } else if (now - p.lastRead >= p.keepAliveLimitMs) {
+    } else if (now - p.lastRead - late >= p.keepAliveLimitMs) {
       peers.delete(p);
       p.keepAliveExpired(now - p.lastRead);
     }
@@ -33,6 +40,7 @@ function sweep(): void {
   if (peers.size === 0 && timer !== undefined) {
     clearInterval(timer);
     timer = undefined;
+    lastSweep = 0;
   }
 }
 
@@ -41,7 +49,8 @@ export function watchKeepAlive(p: KeepAlivePeer): void {
   p.readSince = false;
   peers.add(p);
   if (timer === undefined) {
-    timer = setInterval(sweep, TICK_MS);
+    lastSweep = Date.now();
+    timer = setInterval(() => sweepKeepAlive(Date.now()), TICK_MS);
     timer.unref();
   }
 }

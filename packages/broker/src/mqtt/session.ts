@@ -15,7 +15,6 @@
 import { BoundQueue } from '../core/bound-queue.js';
 import type { Message } from '../core/message.js';
 import { Subscription, type DeliveryTarget, type Entry } from '../core/subscription.js';
-import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
 import { sessionQueueName, sessionState, type InflightRecord, type MqttSessionStore } from './persistence.js';
 import { describeDelivery } from './delivery.js';
@@ -109,8 +108,7 @@ export class MqttSession implements DeliveryTarget {
     if (d.qos === 0) {
       if (tag === 0 && c.out.pending > c.out.limit) {
         // Only QoS 0 can overflow: QoS 1/2 stop at the in-flight window and output high-water mark.
-        if (this.state.ctx.config.slowConsumerPolicy === 'drop') c.dropped++;
-        else c.fail(new StompboxError(ErrorCodes.SLOW_CONSUMER, `slow consumer: more than ${c.out.limit} bytes waiting to be sent`));
+        c.outputFull();
         return;
       }
       d.packetId = 0;

@@ -12,8 +12,8 @@ import type { Message } from '../core/message.js';
 import type { DeliveryTarget, Subscription } from '../core/subscription.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import { Outbox, type OutboxOwner } from '../listeners/outbox.js';
-import { ClosingConnection } from '../listeners/closing.js';
-import { CloseCode, type Transport } from '../listeners/transport.js';
+import { ClosingConnection, closeCodeFor } from '../listeners/closing.js';
+import type { Transport } from '../listeners/transport.js';
 import { handlers } from './handlers.js';
 import { Heartbeat, type HeartbeatPeer } from './heartbeat.js';
 import { writeMessage } from './message-writer.js';
@@ -23,15 +23,6 @@ import { stompClient } from './events.js';
 let nextSession = 1;
 const sessionPrefix = `session-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
 const EOL = new Uint8Array([10]);
-
-/** Close codes for errors that are the client's to fix (no point reconnecting at once). */
-const CLOSE_FOR: Record<string, number> = {
-  [ErrorCodes.AUTH_FAILED]: CloseCode.POLICY,
-  [ErrorCodes.FRAME_TOO_LARGE]: CloseCode.TOO_BIG,
-  [ErrorCodes.SLOW_CONSUMER]: CloseCode.POLICY,
-  [ErrorCodes.HEARTBEAT_TIMEOUT]: CloseCode.GOING_AWAY,
-  [ErrorCodes.SHUTTING_DOWN]: CloseCode.GOING_AWAY,
-};
 
 export class StompConnection extends ClosingConnection implements DeliveryTarget, OutboxOwner, HeartbeatPeer, Session {
   readonly id = sessionPrefix + nextSession++;
@@ -52,9 +43,6 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
   /** Deliveries held until a SEND's RECEIPT is written (receipt-fence.ts); made on first use. */
   private fence: ReceiptFence | undefined;
   private readSince = false;
-  private connectTimer: NodeJS.Timeout | undefined;
-  /** Messages not written because the output was full (slowConsumerPolicy = drop). */
-  dropped = 0;
 
   constructor(ctx: BrokerContext, transport: Transport) {
     super();
@@ -68,10 +56,7 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
       maxHeaderLength: c.maxHeaderLength,
       onFrame: (f) => this.handle(f),
     });
-    this.connectTimer = setTimeout(() => {
-      if (!this.connected) this.fail(new StompboxError(ErrorCodes.NOT_CONNECTED, `no CONNECT frame within ${c.connectTimeoutMs} ms`));
-    }, c.connectTimeoutMs);
-    this.connectTimer.unref();
+    this.awaitConnect(c.connectTimeoutMs, 'CONNECT frame');
     ctx.sessions.add(this);
   }
 
@@ -113,10 +98,8 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
   accepted(version: StompVersion, user: string | undefined): void {
     this.version = version;
     this.decoder.version = version;
-    this.connected = true;
     this.user = user;
-    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
+    this.connectAccepted();
   }
 
   // --- DeliveryTarget -------------------------------------------------------
@@ -136,12 +119,8 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
     const out = this.out;
     if (tag === 0 && out.pending > out.limit) {
       // Only auto-ack deliveries can overflow: queues stop at the high-water mark and
-      // client-ack subscriptions at their prefetch. Policy from config (STYLE: bounded everything).
-      if (this.ctx.config.slowConsumerPolicy === 'drop') {
-        this.dropped++;
-        return;
-      }
-      this.fail(new StompboxError(ErrorCodes.SLOW_CONSUMER, `slow consumer: more than ${out.limit} bytes waiting to be sent`));
+      // client-ack subscriptions at their prefetch.
+      this.overflowed(this.ctx.config.slowConsumerPolicy);
       return;
     }
     const ackId = tag !== 0 && this.version === '1.2' ? String(tag) : null;
@@ -223,30 +202,20 @@ export class StompConnection extends ClosingConnection implements DeliveryTarget
   /** ERROR frame with a useful message (and receipt-id if the frame asked for a receipt), then close. */
   fail(err: unknown, frame?: Frame): void {
     if (this.closing) return;
-    const e =
-      err instanceof StompboxError
-        ? err
-        : err instanceof StompCodecError
-          ? new StompboxError(err.code, err.message)
-          : new StompboxError(ErrorCodes.INTERNAL, 'internal error');
-    if (!(err instanceof StompboxError) && !(err instanceof StompCodecError)) {
-      this.ctx.logger.error({ err, session: this.id }, 'unexpected error handling a frame');
-    } else {
-      this.ctx.logger.debug({ code: e.code, session: this.id, message: e.message }, 'session error');
-    }
+    // The codec's own errors (frame too large, bad escape) are the client's, with their codes.
+    const e = this.brokerError(err instanceof StompCodecError ? new StompboxError(err.code, err.message) : err, this.ctx.logger, this.id);
     const headers = ['message', e.message, 'code', e.code, 'content-type', 'text/plain'];
     const receipt = frame !== undefined ? getHeader(frame.headers, 'receipt') : undefined;
     if (receipt !== undefined) headers.push('receipt-id', receipt);
     let details = e.message;
     if (frame !== undefined) details += `\n\nThe frame:\n-----\n${frame.command}\n${describeHeaders(frame.headers)}-----`;
     this.sendFrame('ERROR', headers, details);
-    this.close(CLOSE_FOR[e.code] ?? CloseCode.PROTOCOL_ERROR, e.message);
+    this.close(closeCodeFor(e.code), e.message);
   }
 
   /** Ends subscriptions (unacked queue messages go back), drops transactions and timers. */
   protected cleanup(): void {
     if (!this.ctx.sessions.delete(this)) return;
-    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
     this.heartbeat?.stop();
     this.fence = undefined;
     this._txs = undefined;

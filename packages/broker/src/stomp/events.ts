@@ -8,7 +8,7 @@ import { destinationToTopic } from '../mqtt/topic-map.js';
 import type { StompConnection } from './connection.js';
 
 export function stompClient(conn: StompConnection): ClientInfo {
-  return { protocol: 'stomp', session: conn.id, clientId: undefined, user: conn.user, remote: conn.transport.remote, transport: conn.transport.kind };
+  return { protocol: 'stomp', session: conn.id, clientId: conn.clientId, user: conn.user, remote: conn.transport.remote, transport: conn.transport.kind };
 }
 
 export function firePublished(conn: StompConnection, msg: Message): void {

@@ -52,19 +52,19 @@ describe('broker events', () => {
     assert.equal(broker.events.wants.published, false, 'no listener left: nothing is built for the event');
   });
 
-  it('STOMP emits the same events', async () => {
+  it('STOMP emits the same events, with the connection\'s client-id (ActiveMQ\'s header)', async () => {
     const seen: string[] = [];
-    const l = (name: string) => (e: { client?: { protocol: string } }) => seen.push(`${name} ${e.client?.protocol}`);
+    const l = (name: string) => (e: { client?: { protocol: string; clientId?: string } }) => seen.push(`${name} ${e.client?.protocol} ${e.client?.clientId}`);
     const names = ['clientConnected', 'subscribed', 'published', 'clientDisconnected'] as const;
     const ls = names.map((n) => [n, l(n)] as const);
     for (const [n, f] of ls) broker.events.on(n, f as never);
-    const s = await open(stompPort);
+    const s = await open(stompPort, { headers: { 'client-id': 'page-7' } });
     await subscribe(s, 'a', '/topic/ev.stomp');
     await publish(s, '/topic/ev.stomp', ['x']);
     s.close();
     await sleep(100);
     for (const [n, f] of ls) broker.events.off(n, f as never);
-    assert.deepEqual(seen, ['clientConnected stomp', 'subscribed stomp', 'published stomp', 'clientDisconnected stomp']);
+    assert.deepEqual(seen, ['clientConnected stomp page-7', 'subscribed stomp page-7', 'published stomp page-7', 'clientDisconnected stomp page-7']);
   });
 
   it('a listener that throws does not break the session', async () => {
