@@ -8,6 +8,7 @@ import type net from 'node:net';
 import { Authenticator } from './auth/authenticator.js';
 import type { BrokerConfig } from './config.js';
 import type { BrokerContext, Session } from './context.js';
+import { LocalOwners, type SessionOwners } from './core/ownership.js';
 import { Policies } from './core/policies.js';
 import { Router } from './core/router.js';
 import { createHttpServer } from './listeners/http.js';
@@ -43,6 +44,8 @@ export interface RunningBroker {
 
 export interface StartOptions {
   store?: MessageStore;
+  /** Session ownership (core/ownership.ts); this process alone by default. */
+  owners?: SessionOwners;
 }
 
 export const VERSION: string = (() => {
@@ -85,6 +88,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
     sessions: new Set<Session>(),
     events: new BrokerEvents((err, event) => logger.error({ err, event }, 'an event listener threw')),
     retained,
+    owners: options.owners ?? new LocalOwners(),
     serverName: `Stompbox/${VERSION}`,
     shuttingDown: false,
   };

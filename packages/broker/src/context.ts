@@ -4,6 +4,7 @@
  */
 import type { Authenticator } from './auth/authenticator.js';
 import type { BrokerConfig } from './config.js';
+import type { SessionOwners } from './core/ownership.js';
 import type { RetainedMessages } from './core/retained.js';
 import type { Router } from './core/router.js';
 import type { BrokerEvents } from './events.js';
@@ -25,6 +26,8 @@ export interface BrokerContext {
   readonly events: BrokerEvents;
   /** Retained messages by destination (MQTT retain; written through to the store, see core/retained-store.ts). */
   readonly retained: RetainedMessages;
+  /** Who holds each client id's session (core/ownership.ts): this process, or a cluster engine. */
+  readonly owners: SessionOwners;
   readonly serverName: string;
   shuttingDown: boolean;
 }

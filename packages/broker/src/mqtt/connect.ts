@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IConnectPacket } from 'mqtt-packet';
+import type { AuthResult } from '../auth/authenticator.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
 import { watchKeepAlive } from './keep-alive.js';
@@ -61,6 +62,48 @@ export function handleConnect(conn: MqttConnection, p: IConnectPacket): void {
   const wanted = version === 5 ? (props?.sessionExpiryInterval ?? 0) : clean ? 0 : maxExpiry;
   const expiry = Math.min(wanted, maxExpiry);
 
+  const owners = conn.ctx.owners;
+  const accepted: Accepted = { clientId, assigned, clean, expiry, wanted, login };
+  const claim = owners.claim(clientId);
+  if (typeof claim === 'number') return accept(conn, p, accepted, claim);
+  // A cluster's claim is a round trip (core/ownership.ts): what the client sends
+  // meanwhile waits behind the CONNECT (connection.ts holdInput), in order.
+  conn.holdInput();
+  claim.then(
+    (generation) => {
+      if (conn.closing) return owners.release(clientId, generation);
+      try {
+        accept(conn, p, accepted, generation);
+      } catch (err) {
+        conn.fail(err);
+        return;
+      }
+      conn.releaseInput();
+    },
+    (err: unknown) => {
+      logger.warn({ err, clientId, session: conn.id }, 'mqtt session claim failed');
+      conn.fail(new StompboxError(ErrorCodes.SESSION_UNAVAILABLE, `the session of client '${clientId}' could not be claimed; try again`));
+    },
+  );
+}
+
+/** What CONNECT settled before the session's claim. */
+interface Accepted {
+  clientId: string;
+  assigned: string | undefined;
+  clean: boolean;
+  /** Session expiry granted, and asked for. */
+  expiry: number;
+  wanted: number;
+  login: AuthResult;
+}
+
+/** The claim is held (`generation`): the session is taken over, resumed or made, and CONNACK sent. */
+function accept(conn: MqttConnection, p: IConnectPacket, a: Accepted, generation: number): void {
+  const { clientId, assigned, clean, expiry, wanted, login } = a;
+  const { config, logger } = conn.ctx;
+  const version = conn.version;
+  const props = p.properties;
   conn.clientId = clientId;
   conn.user = login.user;
   const state = conn.state;
@@ -83,6 +126,7 @@ export function handleConnect(conn: MqttConnection, p: IConnectPacket): void {
     session = new MqttSession(state, clientId);
     state.sessions.add(session);
   }
+  session.generation = generation;
   // A kept session is recorded in the store (persistence.ts); one no longer kept leaves it.
   session.setExpiry(expiry);
   session.maxInflight = Math.min(config.mqttMaxInflight, props?.receiveMaximum ?? 65535);

@@ -27,6 +27,7 @@ import { mqttState, type MqttState } from './state.js';
 import { publishWill, type Will } from './will.js';
 
 let nextId = 1;
+const MAX_HELD_PACKETS = 1000;
 const idPrefix = `mqtt-${process.pid.toString(36)}-${Date.now().toString(36)}-`;
 
 export class MqttConnection extends ClosingConnection implements OutboxOwner, Session, KeepAlivePeer {
@@ -61,6 +62,8 @@ export class MqttConnection extends ClosingConnection implements OutboxOwner, Se
   will: Will | undefined;
   /** A DISCONNECT (reason 0) was received: no will. */
   normalDisconnect = false;
+  /** Packets received while the CONNECT waits for its session's claim (connect.ts), in order. */
+  private held: Buffer[] | undefined;
 
   constructor(ctx: BrokerContext, transport: Transport) {
     super();
@@ -94,6 +97,7 @@ export class MqttConnection extends ClosingConnection implements OutboxOwner, Se
 
   private handle(bytes: Buffer): void {
     if (this.closing) return;
+    if (this.held !== undefined) return this.hold(bytes);
     let packet: Packet;
     try {
       packet = decodePacket(bytes, this.version);
@@ -126,6 +130,29 @@ export class MqttConnection extends ClosingConnection implements OutboxOwner, Se
       return this.fail(new StompboxError(ErrorCodes.MQTT_UNSUPPORTED_PROTOCOL, `protocol level ${head.level} is not supported (3, 4 and 5 are) [MQTT-3.1.2-2]`));
     }
     this.fail(err);
+  }
+
+  /** The CONNECT waits (its session's claim): hold back what follows it, in order. */
+  holdInput(): void {
+    this.held ??= [];
+  }
+
+  private hold(bytes: Buffer): void {
+    const held = this.held as Buffer[];
+    // Clients that pipeline send a few packets before CONNACK; more is not a client waiting.
+    if (held.length >= MAX_HELD_PACKETS) {
+      this.held = undefined;
+      return this.fail(new StompboxError(ErrorCodes.MQTT_PROTOCOL_ERROR, `more than ${MAX_HELD_PACKETS} packets before CONNACK`));
+    }
+    // A copy: the framer's view may be into a chunk that is reused once this turn ends.
+    held.push(Buffer.from(bytes));
+  }
+
+  /** The CONNECT was answered: handle what was held back, then go on as usual. */
+  releaseInput(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined) for (const b of held) this.handle(b);
   }
 
   /** Called by the CONNECT handler once the client is accepted (before CONNACK is written). */

@@ -80,6 +80,7 @@ const ANSWERS: Partial<Record<ErrorCode, MqttAnswer>> = {
   [ErrorCodes.SLOW_CONSUMER]: { v5: Reason.QUOTA_EXCEEDED },
   [ErrorCodes.SHUTTING_DOWN]: { v5: Reason.SERVER_SHUTTING_DOWN, v4: ConnackV4.SERVER_UNAVAILABLE },
   [ErrorCodes.STORE_FAILED]: { v5: Reason.UNSPECIFIED_ERROR, v4: ConnackV4.SERVER_UNAVAILABLE },
+  [ErrorCodes.SESSION_UNAVAILABLE]: { v5: Reason.SERVER_UNAVAILABLE, v4: ConnackV4.SERVER_UNAVAILABLE },
 };
 
 /** The MQTT answer to an error code (unknown ones: unspecified error / server unavailable). */

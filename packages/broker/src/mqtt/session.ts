@@ -59,6 +59,8 @@ export class MqttSession implements DeliveryTarget {
   /** A will waiting for its delay (MQTT 5) while the session may still be resumed. */
   pendingWill: { will: Will; timer: NodeJS.Timeout | undefined; client: import('../events.js').ClientInfo } | undefined;
   ended = false;
+  /** The claim this node holds on the client id (core/ownership.ts); 0 until a connection claims it. */
+  generation = 0;
 
   constructor(state: MqttState, clientId: string) {
     this.state = state;
@@ -324,6 +326,7 @@ export class MqttSession implements DeliveryTarget {
   /** Ends the session: subscriptions, queue and in-flight state go; a delayed will is sent now. */
   end(): void {
     if (this.ended) return;
+    this.state.ctx.owners.release(this.clientId, this.generation);
     if (this.persistent) this.state.store.all(this, false);
     this.ended = true;
     for (const info of [...this.subs.values()]) this.removeSubscription(info);
