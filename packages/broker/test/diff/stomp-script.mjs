@@ -28,11 +28,11 @@ export async function play(target, script, { quietMs = 150, maxStepMs = 4000, on
       conns.set(name, c);
       onOpen?.(name, c);
     } else if (op === 'send') {
-      conns.get(name).write(Buffer.from(step[2], 'latin1'));
+      await conns.get(name).write(Buffer.from(step[2], 'latin1'));
     } else if (op === 'split') {
       const bytes = Buffer.from(step[2], 'latin1');
       for (let i = 0; i < bytes.length; i += step[3]) {
-        conns.get(name).write(bytes.subarray(i, i + step[3]));
+        await conns.get(name).write(bytes.subarray(i, i + step[3]));
         await sleep(5);
       }
     } else if (op === 'close') {
@@ -92,7 +92,9 @@ function open(target, onData) {
   return new Promise((resolve, reject) => {
     if (typeof target === 'number') {
       const socket = net.connect(target, '127.0.0.1');
-      Object.assign(c, { write: (b) => socket.write(b), end: () => socket.end(), destroy: () => socket.destroy() });
+      // write resolves once the bytes are handed to the kernel (or the peer closed): a
+      // step's quiet time starts after a large write, not in the middle of it.
+      Object.assign(c, { write: (b) => new Promise((r) => socket.write(b, () => r())), end: () => socket.end(), destroy: () => socket.destroy() });
       socket.on('data', onBytes);
       socket.on('close', onClose);
       socket.on('error', () => {});
@@ -100,7 +102,7 @@ function open(target, onData) {
       socket.once('error', reject);
     } else {
       const ws = new WebSocket(target, ['v12.stomp', 'v11.stomp', 'v10.stomp']);
-      Object.assign(c, { write: (b) => ws.send(b.toString('latin1')), end: () => ws.close(1000), destroy: () => ws.terminate() });
+      Object.assign(c, { write: (b) => new Promise((r) => ws.send(b.toString('latin1'), () => r())), end: () => ws.close(1000), destroy: () => ws.terminate() });
       ws.on('message', (d) => onBytes(Buffer.isBuffer(d) ? d : Buffer.from(d)));
       ws.on('close', onClose);
       ws.on('error', () => {});
