@@ -20,6 +20,7 @@ import { BrokerEvents } from './events.js';
 import { startSysTopics } from './mqtt/sys.js';
 import { mqttState } from './mqtt/state.js';
 import { restoreSessions } from './mqtt/restore.js';
+import { sessionLostElsewhere } from './mqtt/connect.js';
 import type { Logger } from './log.js';
 import { resolve } from 'node:path';
 import { LmdbStore } from './store/lmdb.js';
@@ -95,6 +96,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger, options:
   // Kept MQTT sessions, before any listener accepts a connection (mqtt/restore.ts).
   // The state records are read once here and not kept for the life of the process.
   const sessions = restoreSessions(ctx, recovered.state);
+  await ctx.owners.start?.((clientId, generation) => sessionLostElsewhere(ctx, clientId, generation));
   if (sessions > 0 || retained.size > 0) logger.info({ mqttSessions: sessions, retainedMessages: retained.size }, 'recovered MQTT sessions and retained messages');
   const servers: (net.Server | http.Server)[] = [];
   const addresses: ListenAddress[] = [];

@@ -5,8 +5,8 @@
  * Contract for an engine:
  * - `claim(id)` makes this node the holder and answers a generation higher than any
  *   claim of that id before it, anywhere (the fencing token: Redis `HINCRBY`, CLUSTER.md).
- *   A node that held the id is told through the `lost` handler its engine was started
- *   with, and closes its connection; whatever it still tries to write for the session is
+ *   A node that held the id is told through the `lost` handler given to `start`, and
+ *   closes its connection; whatever it still tries to write for the session is
  *   refused where the writes land, because its generation is no longer `current`.
  * - `claim` may answer at once (a number) or later (a promise): the protocol waits for it
  *   before it accepts the client, holding back what the client sends meanwhile. A claim
@@ -18,6 +18,8 @@
  * connection on this node is the protocol's own (mqtt/connect.ts).
  */
 export interface SessionOwners {
+  /** Before the first claim: `lost` is told of each session this node held and another node claimed. */
+  start?(lost: (clientId: string, generation: number) => void): Promise<void> | void;
   claim(clientId: string): number | Promise<number>;
   current(clientId: string, generation: number): boolean;
   release(clientId: string, generation: number): void;

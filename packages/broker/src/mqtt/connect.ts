@@ -5,12 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnectPacket } from 'mqtt-packet';
 import type { AuthResult } from '../auth/authenticator.js';
+import type { BrokerContext } from '../context.js';
 import { ErrorCodes, StompboxError } from '../errors.js';
 import type { MqttConnection } from './connection.js';
 import { watchKeepAlive } from './keep-alive.js';
 import { connackPacket, type ConnackProperties } from './packets.js';
 import { ConnackV4, Reason } from './reason-codes.js';
 import { MqttSession } from './session.js';
+import { mqttState } from './state.js';
 import { checkTopicName } from './topic-map.js';
 import { willOf } from './will.js';
 
@@ -85,6 +87,20 @@ export function handleConnect(conn: MqttConnection, p: IConnectPacket): void {
       conn.fail(new StompboxError(ErrorCodes.SESSION_UNAVAILABLE, `the session of client '${clientId}' could not be claimed; try again`));
     },
   );
+}
+
+/**
+ * Another node claimed `clientId` (core/ownership.ts `lost`): the connection here is closed
+ * as in a takeover on this node ([MQTT-3.1.4-2]) and the session ends here; it lives on
+ * where it was claimed.
+ */
+export function sessionLostElsewhere(ctx: BrokerContext, clientId: string, generation: number): void {
+  const session = mqttState(ctx).sessions.get(clientId);
+  if (session === undefined || session.generation >= generation) return;
+  const old = session.conn;
+  session.conn = undefined;
+  old?.fail(new StompboxError(ErrorCodes.MQTT_SESSION_TAKEN_OVER, 'another node took over this client id [MQTT-3.1.4-2]'));
+  session.end();
 }
 
 /** What CONNECT settled before the session's claim. */
