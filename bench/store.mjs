@@ -1,20 +1,30 @@
 #!/usr/bin/env node
-// Micro-benchmark of the LMDB message store (packages/broker/src/store/lmdb.ts), compiled:
+// Micro-benchmark of a message store, compiled: the LMDB store (packages/broker/src/store/lmdb.ts)
+// or the Redis one (packages/broker/src/cluster/redis-store.ts, on a private redis-server
+// with AOF, appendfsync always or everysec):
 //
-//   npx tsc -b packages/broker && node bench/store-lmdb.mjs [--seconds N] [--dir DIR]
+//   npx tsc -b packages/broker && node bench/store.mjs [--store lmdb|redis] [--fsync always|everysec] [--seconds N] [--dir DIR]
 //
 // Each row runs on a fresh store in a temp dir (or under --dir, to measure another
-// disk): batches of 1, 10 or 100 new messages (100-byte bodies) enqueued to one
+// disk; for Redis, a fresh key prefix): batches of 1, 10 or 100 new messages (100-byte bodies) enqueued to one
 // queue, either each commit awaited before the next (one in flight) or 64 commits
 // in flight (the store groups those of one turn into one LMDB transaction, one fsync).
-// Every commit is durable when it resolves (sync on, see the comment in lmdb.ts).
+// LMDB: every commit is durable when it resolves (sync on, see the comment in lmdb.ts).
+// Redis: as durable as its appendfsync says (always: fsync'd before the reply).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { LmdbStore } from '../packages/broker/dist/src/store/lmdb.js';
+import { RedisStore } from '../packages/broker/dist/src/cluster/redis-store.js';
+import { startRedis } from '../packages/broker/dist/test/support/redis-server.js';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, dir: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, dir: { type: 'string' }, store: { type: 'string', default: 'lmdb' }, fsync: { type: 'string', default: 'always' } } });
+const useRedis = args.store === 'redis';
+const redis = useRedis ? await startRedis(['--appendonly', 'yes', '--appendfsync', args.fsync]) : undefined;
+const conn = redis === undefined ? undefined : new Redis(redis.url);
+let prefixes = 0;
 const seconds = Number(args.seconds);
 const body = Buffer.alloc(100, 0x61);
 
@@ -25,12 +35,12 @@ function makeBatch(size) {
     seq++;
     messages.push({ id: `m${seq}`, seq, destination: '/queue/bench', headers: ['content-type', 'text/plain'], body, expires: 0, timestamp: Date.now() });
   }
-  return { messages, enqueue: messages.map((m) => ({ queue: '/queue/bench', id: m.id, seq: m.seq })), remove: [], deliveries: [] };
+  return { messages, enqueue: messages.map((m) => ({ queue: '/queue/bench', id: m.id, seq: m.seq })), remove: [], deliveries: [], state: [] };
 }
 
 async function run(batchSize, inFlight) {
-  const path = mkdtempSync(join(args.dir ?? tmpdir(), 'stompbox-bench-lmdb-'));
-  const store = new LmdbStore({ path });
+  const path = useRedis ? undefined : mkdtempSync(join(args.dir ?? tmpdir(), 'stompbox-bench-lmdb-'));
+  const store = useRedis ? new RedisStore(conn, `bench${++prefixes}`) : new LmdbStore({ path });
   await store.open();
   const latencies = [];
   let commits = 0;
@@ -48,7 +58,7 @@ async function run(batchSize, inFlight) {
   const elapsed = (performance.now() - start) / 1000;
   const stored = await store.messageCount();
   await store.close();
-  rmSync(path, { recursive: true, force: true });
+  if (path !== undefined) rmSync(path, { recursive: true, force: true });
   if (stored !== commits * batchSize) throw new Error(`stored ${stored} messages, committed ${commits * batchSize}`);
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2);
@@ -59,7 +69,10 @@ const rows = [];
 for (const inFlight of [1, 64]) for (const size of [1, 10, 100]) rows.push(await run(size, inFlight));
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-console.log(`LMDB store, ${seconds} s per row, 100-byte bodies, sync on (node ${process.version})\n`);
+conn?.disconnect();
+await redis?.stop();
+const what = useRedis ? `Redis store (redis-server, AOF appendfsync ${args.fsync})` : 'LMDB store, sync on';
+console.log(`${what}, ${seconds} s per row, 100-byte bodies (node ${process.version})\n`);
 console.log('| in flight | batch | commits/s | messages/s | commit p50 ms | commit p99 ms |');
 console.log('|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.inFlight} | ${r.batchSize} | ${fmt(r.commits)} | ${fmt(r.messages)} | ${r.p50} | ${r.p99} |`);
