@@ -10,6 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { spawnBroker } from '../../dist/test/support/spawn-broker.js';
 import { rabbitMissing, startRabbit } from './rabbitmq.mjs';
 import { play, playRaw } from './stomp-script.mjs';
@@ -382,14 +383,25 @@ for (const transport of ['TCP', 'WebSocket']) {
       const names = Object.keys(CASES).filter((n) => !ws || !TCP_ONLY.has(n));
       const peer = await Promise.all(names.map((n) => play(ws ? rabbit.wsUrl : rabbit.stompPort, CASES[n])));
       const ours = await Promise.all(names.map((n) => play(ws ? broker.wsUrl : broker.stompPort, CASES[n])));
-      names.forEach((n, i) => {
-        const expected = structuredClone(peer[i]);
+      const settle = (n, peerT, oursT) => {
+        const expected = structuredClone(peerT);
         for (const [d, { apply, cases, transport: only }] of Object.entries(DIFFERENCES)) {
           if ((cases !== undefined && !cases.includes(n)) || (only !== undefined && only !== transport)) continue;
           if (apply(expected, CASES[n])) used.add(d);
         }
-        results.set(n, { peer: peer[i], expected, ours: ours[i] });
-      });
+        results.set(n, { peer: peerT, expected, ours: oursT });
+        return isDeepStrictEqual(oursT, expected);
+      };
+      const differing = names.filter((n, i) => !settle(n, peer[i], ours[i]));
+      // Steps end after 150 ms of quiet, and all cases run at once: on a loaded machine a
+      // broker can be slower than that, and a frame lands one step late. A case that
+      // differs is played again alone against both, with a longer quiet time; a real
+      // difference shows up again.
+      if (differing.length > 0) console.log(`# ${transport}: played again alone (slow steps): ${differing.join('; ')}`);
+      for (const n of differing) {
+        const target = (b) => (ws ? b.wsUrl : b.stompPort);
+        settle(n, await play(target(rabbit), CASES[n], { quietMs: 600 }), await play(target(broker), CASES[n], { quietMs: 600 }));
+      }
       // STOMPBOX_DIFF_DUMP=file.json keeps both transcripts of every case, to read a difference whole.
       if (process.env.STOMPBOX_DIFF_DUMP) writeFileSync(`${process.env.STOMPBOX_DIFF_DUMP}.${transport}.json`, JSON.stringify(Object.fromEntries(results), null, 1));
     });
