@@ -11,20 +11,17 @@
  */
 import { arrivedMessage, type Message } from '../core/message.js';
 
-function strLen(s: string): number {
-  return 4 + Buffer.byteLength(s, 'utf8');
-}
-
-export function messageSize(m: Message): number {
-  let n = strLen(m.id) + strLen(m.destination) + 2 + 1 + 8 + 8 + 4 + m.body.byteLength;
-  for (const h of m.headers) n += strLen(h);
+/** At most the bytes `m` takes (3 UTF-8 bytes per UTF-16 unit): measured without encoding anything. */
+function maxSize(m: Message): number {
+  let n = 4 + m.id.length * 3 + 4 + m.destination.length * 3 + 2 + 1 + 8 + 8 + 4 + m.body.byteLength;
+  for (const h of m.headers) n += 4 + h.length * 3;
   return n;
 }
 
-/** Encodes a turn's messages from `tag` (the publishing node) into one buffer. */
+/** Encodes a turn's messages from `tag` (the publishing node) into one buffer, each string encoded once. */
 export function encodeBatch(tag: string, msgs: readonly Message[]): Buffer {
   let size = 1 + tag.length + 4;
-  for (const m of msgs) size += messageSize(m);
+  for (const m of msgs) size += maxSize(m);
   const b = Buffer.allocUnsafe(size);
   let o = b.writeUInt8(tag.length, 0);
   o += b.write(tag, o, 'latin1');
@@ -48,7 +45,7 @@ export function encodeBatch(tag: string, msgs: readonly Message[]): Buffer {
     b.set(m.body, o);
     o += m.body.byteLength;
   }
-  return b;
+  return b.subarray(0, o);
 }
 
 /** Decodes a batch; throws on bytes that are not one (the caller drops the batch and logs). */

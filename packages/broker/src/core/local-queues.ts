@@ -56,8 +56,12 @@ export class LocalQueues implements QueueEngine, QueueHooks {
   drop(name: string, only?: Queue): void {
     const q = this.queues.get(name);
     if (q === undefined || (only !== undefined && q !== only)) return;
-    for (const e of q.purge()) if (q.durable && e.msg.persistent) this.commits.unstore(name, e.msg);
+    this.purge(q);
     this.queues.delete(name);
+  }
+
+  purge(q: Queue): void {
+    for (const e of q.purge()) if (q.durable && e.msg.persistent) this.commits.unstore(q.name, e.msg);
   }
 
   forget(name: string): void {
@@ -96,16 +100,16 @@ export class LocalQueues implements QueueEngine, QueueHooks {
   /** QueueHooks: an expired message is dead-lettered (or just dropped, for a queue that says so). */
   expired(queue: Queue, entry: Entry): void {
     this.stats.expired++;
-    if (!queue.deadLetters) {
-      if (entry.msg.persistent && queue.durable) this.commits.unstore(queue.name, entry.msg);
-      return;
-    }
-    this.deadLetter(queue.destination, queue, entry, 'expired');
+    this.deadLettered(queue, entry, 'expired');
   }
 
-  /** QueueHooks: a message left a queue unconsumed; a queue that keeps no dead letters just drops it at its bound. */
+  /**
+   * QueueHooks: a message left a queue unconsumed. A queue that keeps no dead letters (an
+   * MQTT session's: MQTT 5 §3.3.2.3.3 deletes an expired message) just drops what expires
+   * or is pushed out at its bound.
+   */
   deadLettered(queue: Queue, entry: Entry, reason: DeadLetterReason): void {
-    if (reason === 'max-length' && !queue.deadLetters) {
+    if (!queue.deadLetters && (reason === 'expired' || reason === 'max-length')) {
       if (entry.msg.persistent && queue.durable) this.commits.unstore(queue.name, entry.msg);
       return;
     }

@@ -32,6 +32,8 @@ export interface QueueEngine {
   names(): string[];
   /** Deletes a queue and what waits in it; `only`: unless another view took the name since. */
   drop(name: string, only?: Queue): void;
+  /** Empties a queue: what waits in it is gone, from the store too; its consumers stay. */
+  purge(q: Queue): void;
   /** Forgets an empty queue nobody consumes (auto-delete); what it held is the caller's. */
   forget(name: string): void;
   enqueue(q: Queue, msg: Message): Promise<void> | undefined;

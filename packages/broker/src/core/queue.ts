@@ -32,6 +32,22 @@ export interface QueueHooks {
   readonly maxDeliveries: number;
 }
 
+/**
+ * Of the entries a consumer gives back, those to deliver again, in order; the others go to
+ * `deadLetter`: all of them when not `requeue`d ('rejected'), and each one already delivered
+ * `maxDeliveries` times ('delivery-limit'; 0 = no limit). For queues and for a topic
+ * subscription's own parked messages alike.
+ */
+export function keptBack(entries: Entry[], requeue: boolean, maxDeliveries: number, deadLetter: (e: Entry, why: DeadLetterReason) => void): Entry[] {
+  const back: Entry[] = [];
+  for (const e of entries) {
+    if (!requeue) deadLetter(e, 'rejected');
+    else if (maxDeliveries > 0 && e.deliveries >= maxDeliveries) deadLetter(e, 'delivery-limit');
+    else back.push(e);
+  }
+  return back;
+}
+
 export class Queue {
   /** The queue's destination (`/queue/a`, `/reply-queue/x`), also the key of its store references. */
   readonly name: string;
@@ -106,13 +122,7 @@ export class Queue {
    * consumers cannot loop forever.
    */
   giveBack(entries: Entry[], requeue: boolean): void {
-    const max = this.hooks.maxDeliveries;
-    const back: Entry[] = [];
-    for (const e of entries) {
-      if (!requeue) this.hooks.deadLettered(this, e, 'rejected');
-      else if (max > 0 && e.deliveries >= max) this.hooks.deadLettered(this, e, 'delivery-limit');
-      else back.push(e);
-    }
+    const back = keptBack(entries, requeue, this.hooks.maxDeliveries, (e, why) => this.hooks.deadLettered(this, e, why));
     if (back.length > 0) this.requeue(back);
     else this.dispatch();
   }

@@ -16,7 +16,7 @@ import type { ResumeResult } from './history.js';
 import { LocalQueues } from './local-queues.js';
 import { advanceSeq, keep, messageHeader, type Message } from './message.js';
 import { Policies, type ResolvedPolicy } from './policies.js';
-import type { Queue } from './queue.js';
+import { keptBack, type Queue } from './queue.js';
 import type { QueueEngine } from './queue-engine.js';
 import { newStats, type RouterStats } from './stats.js';
 import { compileSelector } from './selector.js';
@@ -298,7 +298,7 @@ export class Router {
     this.bindings.remove(b.spec.destination, b);
     this.commits.saveState(bindingKey(name), null);
     const q = b.queue;
-    for (const e of q.purge()) if (e.msg.persistent) this.unstore(q.name, e.msg);
+    this.queues.purge(q);
     if (q.consumerCount === 0) this.queues.forget(q.name);
     return true;
   }
@@ -355,13 +355,7 @@ export class Router {
       return;
     }
     // A topic subscription's own messages: parked again at its head, or dead-lettered.
-    const max = this.opts.maxDeliveries;
-    const back: Entry[] = [];
-    for (const e of entries) {
-      if (!requeue) this.queues.deadLetter(sub.destination, undefined, e, 'rejected');
-      else if (max > 0 && e.deliveries >= max) this.queues.deadLetter(sub.destination, undefined, e, 'delivery-limit');
-      else back.push(e);
-    }
+    const back = keptBack(entries, requeue, this.opts.maxDeliveries, (e, why) => this.queues.deadLetter(sub.destination, undefined, e, why));
     for (let i = back.length - 1; i >= 0; i--) sub.pending.unshift(back[i]);
     sub.drainPending();
   }

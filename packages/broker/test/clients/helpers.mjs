@@ -1,6 +1,7 @@
 // Small helpers shared by the real-client tests (test/clients/*.test.mjs).
 // Not a test file itself (no `.test.` in the name): run-tests.mjs does not pick it up.
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { sleep };
@@ -104,3 +105,18 @@ export const ruby = (script, args) => runInline('ruby', '/usr/bin/ruby', '-e', s
 export function missingUnless(ok, pkgs) {
   return ok ? undefined : `not installed (apt-get install ${pkgs})`;
 }
+
+/**
+ * A raw STOMP 1.2 subscriber of `destination` (login app/secret), for a third-party MQTT
+ * client's message to be seen arriving over STOMP: resolves once its SUBSCRIBE is receipted;
+ * `text()` is everything received so far (latin1), `close()` ends it.
+ */
+export async function stompWatcher(port, destination) {
+  const s = net.connect(port, '127.0.0.1');
+  let text = '';
+  s.on('data', (d) => (text += d.toString('latin1')));
+  s.write(`CONNECT\naccept-version:1.2\nhost:/\nlogin:app\npasscode:secret\n\n\0SUBSCRIBE\nid:s\ndestination:${destination}\nreceipt:r\n\n\0`);
+  await waitFor(() => text.includes('receipt-id:r'), 3000, 'the SUBSCRIBE receipt');
+  return { text: () => text, close: () => s.destroy() };
+}
+

@@ -6,9 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { spawnBroker } from '../../dist/test/support/spawn-broker.js';
-import { missingUnless, unique, waitFor } from './helpers.mjs';
+import { missingUnless, stompWatcher, unique, waitFor } from './helpers.mjs';
 
 const skip = missingUnless(existsSync('/usr/bin/mosquitto_pub') && existsSync('/usr/bin/mosquitto_sub'), 'mosquitto-clients');
 const LOGIN = ['-u', 'app', '-P', 'secret'];
@@ -115,14 +114,10 @@ describe('mosquitto-clients 2.0', { skip }, () => {
 
   test('mosquitto_pub to a/b reaches a STOMP subscriber of /topic/a.b', async () => {
     const word = unique('x').replace(/[^a-z0-9]/gi, '');
-    const s = net.connect(broker.stompPort, '127.0.0.1');
-    let text = '';
-    s.on('data', (d) => (text += d.toString('latin1')));
-    s.write(`CONNECT\naccept-version:1.2\nhost:/\nlogin:app\npasscode:secret\n\n\0SUBSCRIBE\nid:s\ndestination:/topic/mq.${word}\nreceipt:r\n\n\0`);
-    await waitFor(() => text.includes('receipt-id:r'), 3000, 'the SUBSCRIBE receipt');
+    const w = await stompWatcher(broker.stompPort, `/topic/mq.${word}`);
     await pub(['-t', `mq/${word}`, '-q', '1', '-m', 'from mosquitto_pub', ...LOGIN]);
-    await waitFor(() => text.includes('from mosquitto_pub'), 3000, 'the MESSAGE');
-    assert.match(text, new RegExp(`MESSAGE\\nsubscription:s\\n[^\\0]*destination:/topic/mq\\.${word}\\n`));
-    s.destroy();
+    await waitFor(() => w.text().includes('from mosquitto_pub'), 3000, 'the MESSAGE');
+    assert.match(w.text(), new RegExp(`MESSAGE\\nsubscription:s\\n[^\\0]*destination:/topic/mq\\.${word}\\n`));
+    w.close();
   });
 });

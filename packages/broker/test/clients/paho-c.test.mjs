@@ -7,9 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { spawnBroker } from '../../dist/test/support/spawn-broker.js';
-import { missingUnless, sleep, unique, waitFor } from './helpers.mjs';
+import { missingUnless, sleep, stompWatcher, unique, waitFor } from './helpers.mjs';
 
 const PUB = '/usr/bin/paho_c_pub';
 const SUB = '/usr/bin/paho_c_sub';
@@ -136,15 +135,11 @@ describe('Paho C 1.3 (paho_c_pub, paho_c_sub)', { skip }, () => {
 
   test('paho_c_pub to a/b reaches a STOMP subscriber of /topic/a.b', async () => {
     const word = unique('x').replace(/[^a-z0-9]/gi, '');
-    const s = net.connect(broker.stompPort, '127.0.0.1');
-    let text = '';
-    s.on('data', (d) => (text += d.toString('latin1')));
-    s.write(`CONNECT\naccept-version:1.2\nhost:/\nlogin:app\npasscode:secret\n\n\0SUBSCRIBE\nid:s\ndestination:/topic/pc.${word}\nreceipt:r\n\n\0`);
-    await waitFor(() => text.includes('receipt-id:r'), 3000, 'the SUBSCRIBE receipt');
+    const w = await stompWatcher(broker.stompPort, `/topic/pc.${word}`);
     await pub(['-t', `pc/${word}`, '-q', '1', '-V', '5', '--user-property', 'origin', 'paho', '-m', 'from paho_c_pub', ...LOGIN]);
-    await waitFor(() => text.includes('from paho_c_pub'), 3000, 'the MESSAGE');
-    assert.match(text, new RegExp(`MESSAGE\\nsubscription:s\\n[^\\0]*destination:/topic/pc\\.${word}\\n`));
-    assert.match(text, /\norigin:paho\n/, 'the MQTT 5 user property arrives as a header');
-    s.destroy();
+    await waitFor(() => w.text().includes('from paho_c_pub'), 3000, 'the MESSAGE');
+    assert.match(w.text(), new RegExp(`MESSAGE\\nsubscription:s\\n[^\\0]*destination:/topic/pc\\.${word}\\n`));
+    assert.match(w.text(), /\norigin:paho\n/, 'the MQTT 5 user property arrives as a header');
+    w.close();
   });
 });
